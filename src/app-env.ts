@@ -1,0 +1,15 @@
+/** The Hono environment: bindings plus what the composition root puts on each request. */
+import type { Settings } from "./config";
+import type { EntriesService } from "./domain/entries-service";
+import type { IndexService } from "./pipeline/index-service";
+import type { SearchService } from "./search/search-service";
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    settings: Settings;
+    entries: EntriesService;
+    search: SearchService;
+    index: IndexService;
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The composition root: validates settings, wires services to bindings per request, and mounts
+ * the routes behind one error handler.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { AppEnv } from "./app-env";
+import { readSettings, type Settings } from "./config";
+import { EntriesService } from "./domain/entries-service";
+import { limits } from "./domain/entry-input";
+import { type EmbedPipeline, noPipeline } from "./domain/pipeline";
+import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { selectEmbedder } from "./embedder/select";
+import { ApiError, handleError } from "./errors";
+import { requireToken } from "./middleware/auth";
+import { IndexService } from "./pipeline/index-service";
+import { entriesRoutes } from "./routes/entries";
+import { healthRoutes } from "./routes/health";
+import { indexRoutes } from "./routes/index-embed";
+import { searchRoutes } from "./routes/search";
+import { wsRoutes } from "./routes/ws";
+import { SearchService } from "./search/search-service";
+import { openDb } from "./storage/db";
+
+/** Whether a background worker drains the queue in this configuration. */
+export function hasWorker(env: Env, settings: Settings): boolean {
+  return settings.embedMode === "background" && env.EMBED_WORKER !== undefined;
+}
+
+/** The EmbedWorker seen from the write path: events and kicks, after the response. */
+function workerPipeline(env: Env): EmbedPipeline {
+  return {
+    present: true,
+    async afterWrite(events, kick) {
+      try {
+        await embedWorkerStub(env).notify(events, kick);
+      } catch (err) {
+        // The row is queued either way; the cron safety net kicks the worker if this was lost.
+        console.error("could not notify the embed worker", err);
+      }
+    },
+  };
+}
+
+/** Builds the Hono app. */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const settings = readSettings(c.env);
+    const db = openDb(c.env.DB);
+    const embedder = () => selectEmbedder(c.env, settings);
+    const worker = hasWorker(c.env, settings);
+    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    c.set("settings", settings);
+    c.set(
+      "entries",
+      new EntriesService({
+        db,
+        settings,
+        pipeline: worker ? workerPipeline(c.env) : noPipeline,
+        embedder,
+        defer,
+      }),
+    );
+    c.set("search", new SearchService(db, embedder));
+    c.set(
+      "index",
+      new IndexService({ db, settings, embedder, worker: worker ? embedWorkerStub(c.env) : null }),
+    );
+    await next();
+  });
+
+  app.use("*", async (c, next) => {
+    const origins = c.var.settings.corsOrigins;
+    if (origins.length === 0) return next();
+    return cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowHeaders: ["Authorization", "Content-Type"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      maxAge: 600,
+    })(c, next);
+  });
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: limits.requestBytes,
+      onError: () => {
+        throw new ApiError(
+          413,
+          "payload_too_large",
+          `request body exceeds ${limits.requestBytes} bytes`,
+        );
+      },
+    }),
+  );
+  app.use("/api/*", requireToken());
+  app.use("/ws", requireToken());
+
+  app.route("/health", healthRoutes);
+  app.route("/api/entries", entriesRoutes);
+  app.route("/api/search", searchRoutes);
+  app.route("/api/index", indexRoutes);
+  app.route("/ws", wsRoutes);
+
+  app.notFound(() => {
+    throw new ApiError(404, "not_found", "no such route");
+  });
+  app.onError(handleError);
+  return app;
+}

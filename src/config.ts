@@ -1,0 +1,75 @@
+/**
+ * Settings read from the worker's environment (wrangler.toml `[vars]`, overridable by `npm start`'s
+ * environment or `.dev.vars`). Parsed once per env object; a bad value is a clear error, not a guess.
+ */
+import { z } from "zod";
+
+const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const settingsSchema = z.object({
+  EMBED_MODE: z.enum(["background", "sync", "off"]).default("background"),
+  EMBED_BATCH_SIZE: intSetting(1, 256).default(10),
+  EMBED_MAX_ATTEMPTS: intSetting(1, 100).default(3),
+  EMBED_RETRY_BASE_MS: intSetting(0, 3_600_000).default(2000),
+  EMBED_LEASE_MS: intSetting(1000, 3_600_000).default(120_000),
+  EMBED_KICK_DELAY_MS: intSetting(0, 3_600_000).default(0),
+  EMBED_PROVIDER: z.enum(["auto", "service", "workers-ai", "hash"]).default("auto"),
+  WORKERS_AI_MODEL: z.string().min(1).default("@cf/baai/bge-small-en-v1.5"),
+  PYRITE_API_TOKEN: z.string().optional(),
+  CORS_ORIGINS: z.string().default(""),
+});
+
+/** The service's parsed settings. */
+export interface Settings {
+  embedMode: "background" | "sync" | "off";
+  batchSize: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  leaseMs: number;
+  /** Delay before a kicked worker runs; large in tests so they drive the alarm by hand. */
+  kickDelayMs: number;
+  provider: "auto" | "service" | "workers-ai" | "hash";
+  workersAiModel: string;
+  /** When set, every /api route and /ws require it. Empty means no authentication. */
+  apiToken: string | undefined;
+  /** Origins allowed by CORS; empty means CORS is closed. `*` allows any. */
+  corsOrigins: string[];
+}
+
+const cache = new WeakMap<object, Settings>();
+
+function blankToUndefined(value: unknown): unknown {
+  return typeof value === "string" && value.trim() === "" ? undefined : value;
+}
+
+/** Parses (and caches) the settings of an env; throws with every invalid setting named. */
+export function readSettings(env: object): Settings {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(settingsSchema.shape)) {
+    raw[key] = blankToUndefined(Reflect.get(env, key));
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid settings: ${problems.join("; ")}`);
+  }
+  const s = parsed.data;
+  const settings: Settings = {
+    embedMode: s.EMBED_MODE,
+    batchSize: s.EMBED_BATCH_SIZE,
+    maxAttempts: s.EMBED_MAX_ATTEMPTS,
+    retryBaseMs: s.EMBED_RETRY_BASE_MS,
+    leaseMs: s.EMBED_LEASE_MS,
+    kickDelayMs: s.EMBED_KICK_DELAY_MS,
+    provider: s.EMBED_PROVIDER,
+    workersAiModel: s.WORKERS_AI_MODEL,
+    apiToken: s.PYRITE_API_TOKEN,
+    corsOrigins: s.CORS_ORIGINS.split(",")
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0),
+  };
+  cache.set(env, settings);
+  return settings;
+}

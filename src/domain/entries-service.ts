@@ -1,0 +1,310 @@
+/**
+ * Entry writes and reads. Every write that changes the embedded text upserts the entry's queue
+ * row in the same D1 batch (so they are never out of step); the worker is told afterwards, inside
+ * `waitUntil`, never on the write's critical path.
+ */
+import type { Settings } from "../config";
+import type { Embedder } from "../embedder/types";
+import { ApiError } from "../errors";
+import { processClaimed } from "../pipeline/process-batch";
+import type { EntryChangedMessage } from "../shared/messages";
+import { type Db, isUniqueViolation, runBatch } from "../storage/db";
+import { deleteVector, getEmbeddingMeta } from "../storage/embeddings";
+import {
+  deleteEntryRow,
+  getEntryRow,
+  insertEntry,
+  listEntryRows,
+  updateEntryIfHash,
+} from "../storage/entries";
+import { claimEntry, dequeue, enqueue, getQueueRow } from "../storage/queue";
+import type { EntryRow } from "../storage/schema";
+import { contentHash } from "./content";
+import { type Entry, toEntry } from "./entry";
+import type { CreateEntryInput, EntryFields, PatchEntryInput } from "./entry-input";
+import type { EmbedPipeline } from "./pipeline";
+import { slugify } from "./slug";
+
+/** What a write says will happen to the entry's embedding. */
+export type WriteEmbeddingStatus =
+  | "queued"
+  | "unchanged"
+  | "embedded"
+  | "queued_after_error"
+  | "disabled";
+
+/** An entry's embedding as a read shows it. */
+export interface EmbeddingView {
+  status: "pending" | "processing" | "done" | "failed" | "missing";
+  attempts?: number;
+  error?: string | null;
+  queued_at?: string;
+  embedded_at?: string | null;
+  model?: string | null;
+  /** True when the stored vector is not of the current text. */
+  stale?: boolean;
+}
+
+/** Everything the service needs, wired by the composition root. */
+export interface EntriesDeps {
+  db: Db;
+  settings: Settings;
+  pipeline: EmbedPipeline;
+  embedder: () => Embedder;
+  /** Runs work after the response (the request's `waitUntil`). */
+  defer: (work: Promise<unknown>) => void;
+  now?: () => number;
+}
+
+const MAX_WRITE_RETRIES = 5;
+
+export class EntriesService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: EntriesDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** Creates an entry (409 if its id exists in the KB) and queues its embedding. */
+  async create(
+    input: CreateEntryInput,
+  ): Promise<{ entry: Entry; embedding: { status: WriteEmbeddingStatus; error?: string } }> {
+    const id = input.id ?? slugify(input.title);
+    if (id.length === 0) {
+      throw new ApiError(
+        400,
+        "invalid_id",
+        "the title has no letters or digits to make an id from; give an id",
+      );
+    }
+    const now = this.now();
+    const stamp = new Date(now).toISOString();
+    const fields = fieldsOf(input);
+    const row: EntryRow = {
+      ...toRowFields(fields),
+      kbName: input.kb,
+      id,
+      createdAt: stamp,
+      updatedAt: stamp,
+      contentHash: await contentHash(fields),
+    };
+    const { db } = this.deps;
+    const queueing = this.deps.settings.embedMode !== "off";
+    try {
+      if (queueing) {
+        await runBatch(db, [
+          insertEntry(db, row),
+          enqueue(row.kbName, row.id, row.contentHash, now),
+        ]);
+      } else {
+        await insertEntry(db, row);
+      }
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ApiError(409, "entry_exists", `entry '${id}' already exists in kb '${input.kb}'`);
+      }
+      throw err;
+    }
+    const embedding = await this.afterWrite(row, "entry_created", queueing);
+    return { entry: toEntry(row), embedding };
+  }
+
+  /** Replaces (PUT) or patches (PATCH) an entry; re-queues only if the embedded text changed. */
+  async update(
+    kbName: string,
+    id: string,
+    change: EntryFields | PatchEntryInput,
+    mode: "replace" | "patch",
+  ): Promise<{ entry: Entry; embedding: { status: WriteEmbeddingStatus; error?: string } }> {
+    const { db } = this.deps;
+    for (let attempt = 0; attempt < MAX_WRITE_RETRIES; attempt++) {
+      const current = await getEntryRow(db, kbName, id);
+      if (!current) throw notFound(kbName, id);
+      const fields =
+        mode === "replace" ? fieldsOf(change as EntryFields) : merge(toEntry(current), change);
+      const now = this.now();
+      const next: EntryRow = {
+        ...current,
+        ...toRowFields(fields),
+        updatedAt: new Date(now).toISOString(),
+        contentHash: await contentHash(fields),
+      };
+      const textChanged = next.contentHash !== current.contentHash;
+      const queueing = textChanged && this.deps.settings.embedMode !== "off";
+      const update = updateEntryIfHash(db, next, current.contentHash);
+      const [updated] = await runBatch(
+        db,
+        queueing ? [update, enqueue(kbName, id, next.contentHash, now)] : [update],
+      );
+      // The guard failed: the text changed since we read it (or the entry was deleted). The
+      // enqueue, conditional on our hash, did nothing; read again and redo.
+      if ((updated?.results.length ?? 0) === 0) continue;
+      if (!textChanged) {
+        this.deps.defer(this.deps.pipeline.afterWrite([event("entry_updated", next)], false));
+        return { entry: toEntry(next), embedding: { status: "unchanged" } };
+      }
+      const embedding = await this.afterWrite(next, "entry_updated", queueing);
+      return { entry: toEntry(next), embedding };
+    }
+    throw new ApiError(409, "write_conflict", `entry '${id}' kept changing; try again`);
+  }
+
+  /** Deletes an entry with its queue row and vector, in one batch. */
+  async delete(kbName: string, id: string): Promise<void> {
+    const { db } = this.deps;
+    const [deleted] = await runBatch(db, [
+      deleteEntryRow(db, kbName, id),
+      dequeue(db, kbName, id),
+      deleteVector(db, kbName, id),
+    ]);
+    if ((deleted?.results.length ?? 0) === 0) throw notFound(kbName, id);
+    const message: EntryChangedMessage = {
+      type: "entry_deleted",
+      kb_name: kbName,
+      entry_id: id,
+      content_hash: null,
+      model: null,
+      attempts: 0,
+      queued_at: null,
+      embedded_at: null,
+    };
+    this.deps.defer(this.deps.pipeline.afterWrite([message], false));
+  }
+
+  /** One entry with its embedding's state. */
+  async get(kbName: string, id: string): Promise<{ entry: Entry; embedding: EmbeddingView }> {
+    const { db } = this.deps;
+    const [row, queue, vector] = await Promise.all([
+      getEntryRow(db, kbName, id),
+      getQueueRow(db, kbName, id),
+      getEmbeddingMeta(db, kbName, id),
+    ]);
+    if (!row) throw notFound(kbName, id);
+    const embedding: EmbeddingView = {
+      status: queue?.status ?? (vector ? "done" : "missing"),
+    };
+    if (queue) {
+      embedding.attempts = queue.attempts;
+      embedding.error = queue.error;
+      embedding.queued_at = new Date(queue.queuedAt).toISOString();
+    }
+    embedding.embedded_at = vector ? new Date(vector.embeddedAt).toISOString() : null;
+    embedding.model = vector?.model ?? null;
+    embedding.stale = vector ? vector.contentHash !== row.contentHash : false;
+    return { entry: toEntry(row), embedding };
+  }
+
+  /** A page of a KB's entries. */
+  async list(kbName: string, limit: number, offset: number) {
+    const { rows, total } = await listEntryRows(this.deps.db, kbName, limit, offset);
+    return { entries: rows.map(toEntry), total, limit, offset };
+  }
+
+  /**
+   * After a committed write: in `sync` mode embed now (the seed's single-request mode); in every
+   * mode tell the worker and subscribers, after the response.
+   */
+  private async afterWrite(
+    row: EntryRow,
+    type: "entry_created" | "entry_updated",
+    queued: boolean,
+  ): Promise<{ status: WriteEmbeddingStatus; error?: string }> {
+    const { settings, pipeline } = this.deps;
+    const changed = event(type, row);
+    if (!queued) {
+      this.deps.defer(pipeline.afterWrite([changed], false));
+      return { status: "disabled" };
+    }
+    if (settings.embedMode === "background" && pipeline.present) {
+      this.deps.defer(pipeline.afterWrite([changed], true));
+      return { status: "queued" };
+    }
+    const result = await this.embedNow(row);
+    // A failed sync embed stays queued: the worker (if any) retries it with backoff.
+    this.deps.defer(pipeline.afterWrite([changed, ...result.events], result.error !== undefined));
+    return result.error === undefined
+      ? { status: "embedded" }
+      : { status: "queued_after_error", error: result.error };
+  }
+
+  /** Embeds one just-written entry inside the request, through the pipeline's own batch code. */
+  private async embedNow(row: EntryRow) {
+    const { db, settings } = this.deps;
+    const claim = await claimEntry(
+      db,
+      row.kbName,
+      row.id,
+      row.contentHash,
+      this.now(),
+      settings.leaseMs,
+    );
+    if (!claim) return { events: [], error: "the entry changed before it could be embedded" };
+    const outcome = await processClaimed(
+      {
+        db,
+        embedder: this.deps.embedder(),
+        maxAttempts: settings.maxAttempts,
+        retryBaseMs: settings.retryBaseMs,
+        now: this.now,
+        random: Math.random,
+      },
+      [claim],
+    );
+    const events = [...outcome.completed, ...outcome.failed];
+    if (outcome.completed.length > 0) return { events };
+    return { events, error: outcome.lastError?.error ?? "the entry changed while it was embedded" };
+  }
+}
+
+function notFound(kbName: string, id: string): ApiError {
+  return new ApiError(404, "entry_not_found", `no entry '${id}' in kb '${kbName}'`);
+}
+
+function fieldsOf(input: EntryFields): EntryFields {
+  return {
+    title: input.title,
+    body: input.body,
+    summary: input.summary,
+    entry_type: input.entry_type,
+    tags: input.tags,
+    importance: input.importance,
+    metadata: input.metadata,
+  };
+}
+
+function merge(current: Entry, patch: PatchEntryInput): EntryFields {
+  return {
+    title: patch.title ?? current.title,
+    body: patch.body ?? current.body,
+    summary: patch.summary ?? current.summary,
+    entry_type: patch.entry_type ?? current.entry_type,
+    tags: patch.tags ?? current.tags,
+    importance: patch.importance ?? current.importance,
+    metadata: patch.metadata ?? current.metadata,
+  };
+}
+
+function toRowFields(fields: EntryFields) {
+  return {
+    entryType: fields.entry_type,
+    title: fields.title,
+    body: fields.body,
+    summary: fields.summary,
+    tags: JSON.stringify(fields.tags),
+    importance: fields.importance,
+    metadata: JSON.stringify(fields.metadata),
+  };
+}
+
+function event(type: "entry_created" | "entry_updated", row: EntryRow): EntryChangedMessage {
+  return {
+    type,
+    kb_name: row.kbName,
+    entry_id: row.id,
+    content_hash: row.contentHash,
+    model: null,
+    attempts: 0,
+    queued_at: row.updatedAt,
+    embedded_at: null,
+  };
+}

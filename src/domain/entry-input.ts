@@ -1,0 +1,118 @@
+/** Request shapes for entries, validated at the edge of the API with zod. */
+import { z } from "zod";
+
+/** Bounds that keep one request from exhausting the worker or D1. */
+export const limits = {
+  titleChars: 1000,
+  summaryChars: 10_000,
+  bodyBytes: 1024 * 1024,
+  requestBytes: 2 * 1024 * 1024,
+  tags: 100,
+  tagChars: 100,
+  metadataBytes: 64 * 1024,
+  listLimit: 500,
+  searchLimit: 100,
+  searchQueryChars: 1000,
+} as const;
+
+/** KB names: lowercase, digits, `_` and `-`, starting with a letter or digit. */
+export const kbNameSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "kb must match ^[a-z0-9][a-z0-9_-]{0,63}$");
+
+/** Entry ids: a slug-like token; no slashes, dots-only or control characters. */
+export const entryIdSchema = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/,
+    "id must be 1-200 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+  );
+
+const byteLength = (s: string) => new TextEncoder().encode(s).length;
+
+const bodySchema = z
+  .string()
+  .refine(
+    (s) => byteLength(s) <= limits.bodyBytes,
+    `body must be at most ${limits.bodyBytes} bytes`,
+  );
+
+const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine(
+    (m) => byteLength(JSON.stringify(m)) <= limits.metadataBytes,
+    `metadata must be at most ${limits.metadataBytes} bytes as JSON`,
+  );
+
+const entryFields = {
+  title: z.string().trim().min(1, "title is required").max(limits.titleChars),
+  body: bodySchema,
+  summary: z.string().max(limits.summaryChars),
+  entry_type: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "entry_type must be a lowercase identifier"),
+  tags: z.array(z.string().min(1).max(limits.tagChars)).max(limits.tags),
+  importance: z.number().int().min(1).max(10),
+  metadata: metadataSchema,
+};
+
+/** `POST /api/entries` */
+export const createEntrySchema = z.strictObject({
+  kb: kbNameSchema,
+  id: entryIdSchema.optional(),
+  title: entryFields.title,
+  body: entryFields.body.default(""),
+  summary: entryFields.summary.default(""),
+  entry_type: entryFields.entry_type.default("note"),
+  tags: entryFields.tags.default([]),
+  importance: entryFields.importance.default(5),
+  metadata: entryFields.metadata.default({}),
+});
+export type CreateEntryInput = z.infer<typeof createEntrySchema>;
+
+/** `PUT /api/entries/:id`: a full replacement; omitted optional fields return to defaults. */
+export const replaceEntrySchema = createEntrySchema.omit({ kb: true, id: true }).extend({
+  kb: kbNameSchema.optional(),
+});
+export type ReplaceEntryInput = z.infer<typeof replaceEntrySchema>;
+
+/** `PATCH /api/entries/:id`: only the fields given change. */
+export const patchEntrySchema = z
+  .strictObject({
+    kb: kbNameSchema.optional(),
+    title: entryFields.title.optional(),
+    body: entryFields.body.optional(),
+    summary: entryFields.summary.optional(),
+    entry_type: entryFields.entry_type.optional(),
+    tags: entryFields.tags.optional(),
+    importance: entryFields.importance.optional(),
+    metadata: entryFields.metadata.optional(),
+  })
+  .refine(
+    (p) => Object.keys(p).some((k) => k !== "kb"),
+    "at least one field to change is required",
+  );
+export type PatchEntryInput = z.infer<typeof patchEntrySchema>;
+
+/** The fields an entry has after a write, before ids and timestamps. */
+export type EntryFields = Omit<CreateEntryInput, "kb" | "id">;
+
+/** `?kb=` on single-entry routes. */
+export const kbQuerySchema = z.object({ kb: kbNameSchema });
+
+/** `GET /api/entries` */
+export const listQuerySchema = z.object({
+  kb: kbNameSchema,
+  limit: z.coerce.number().int().min(1).max(limits.listLimit).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+});
+
+/** `GET /api/search` */
+export const searchQuerySchema = z.object({
+  q: z.string().trim().min(1, "q is required").max(limits.searchQueryChars),
+  kb: kbNameSchema.optional(),
+  mode: z.enum(["keyword", "semantic", "hybrid"]).default("keyword"),
+  limit: z.coerce.number().int().min(1).max(limits.searchLimit).default(10),
+  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+});
+export type SearchQuery = z.infer<typeof searchQuerySchema>;

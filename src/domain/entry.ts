@@ -1,0 +1,44 @@
+/** The entry as the API shows it. */
+import type { EntryRow } from "../storage/schema";
+
+/** An entry in API form: snake_case, JSON fields decoded, KB named `kb_name`. */
+export interface Entry {
+  kb_name: string;
+  id: string;
+  entry_type: string;
+  title: string;
+  body: string;
+  summary: string;
+  tags: string[];
+  importance: number;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+  content_hash: string;
+}
+
+function parseJson<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** Maps a stored row to its API form. */
+export function toEntry(row: EntryRow): Entry {
+  return {
+    kb_name: row.kbName,
+    id: row.id,
+    entry_type: row.entryType,
+    title: row.title,
+    body: row.body,
+    summary: row.summary,
+    tags: parseJson<string[]>(row.tags, []),
+    importance: row.importance,
+    metadata: parseJson<Record<string, unknown>>(row.metadata, {}),
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    content_hash: row.contentHash,
+  };
+}

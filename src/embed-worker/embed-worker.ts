@@ -1,0 +1,264 @@
+/**
+ * EmbedWorker: the single background embedder (`idFromName("embedder")`). Its alarm claims due
+ * queue rows, embeds them in batches, commits the results, and re-arms for the earliest due row;
+ * it also holds the hibernatable WebSockets that hear about every write and every embedding.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { readSettings, type Settings } from "../config";
+import { selectEmbedder } from "../embedder/select";
+import { type BatchOutcome, processClaimed } from "../pipeline/process-batch";
+import {
+  type EntryEventMessage,
+  type HelloMessage,
+  PING_TEXT,
+  PONG_TEXT,
+} from "../shared/messages";
+import { type Db, openDb } from "../storage/db";
+import { claimDue, failExhaustedLeases, nextDueAt } from "../storage/queue";
+import { WorkerState } from "./state";
+
+/** The worker's state as the status endpoint shows it. */
+export interface WorkerStatus {
+  state: "running" | "idle" | "paused";
+  last_run_at: string | null;
+  next_alarm_at: string | null;
+  batch_size: number;
+  max_attempts: number;
+  embedded_last_minute: number;
+  last_error: { kb_name: string; entry_id: string; error: string; at: string } | null;
+}
+
+/** The result of one synchronous batch (`processNow`). */
+export interface ProcessNowResult {
+  paused: boolean;
+  claimed: number;
+  embedded: number;
+  failed: number;
+  retrying: number;
+}
+
+/** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
+const ALARM_BUDGET_MS = 20_000;
+const ALL_TAG = "*";
+/** The name the single EmbedWorker is addressed by. */
+const EMBEDDER_NAME = "embedder";
+
+export class EmbedWorker extends DurableObject<Env> {
+  private readonly state: WorkerState;
+  private readonly settings: Settings;
+  private readonly db: Db;
+  /** The batch in hand, if any: pause waits for it; batches never overlap. */
+  private current: Promise<BatchOutcome> | null = null;
+  private paused = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.settings = readSettings(env);
+    this.db = openDb(env.DB);
+    this.state = new WorkerState(ctx.storage.sql);
+    ctx.blockConcurrencyWhile(async () => {
+      this.state.init();
+      this.paused = this.state.facts().paused;
+    });
+    // Answered by the runtime itself, so an idle socket's keep-alive never wakes the object.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
+  }
+
+  /** Makes sure the loop runs soon (after the configured kick delay); cheap and idempotent. */
+  async kick(): Promise<void> {
+    if (this.paused) return;
+    const at = Date.now() + this.settings.kickDelayMs;
+    const scheduled = await this.ctx.storage.getAlarm();
+    if (scheduled === null || scheduled > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /** Sends write events to subscribers and, if asked, kicks the loop. */
+  async notify(events: EntryEventMessage[], kick: boolean): Promise<void> {
+    this.broadcast(events);
+    if (kick) await this.kick();
+  }
+
+  /** Finishes the batch in hand, then claims nothing new until `resume`. */
+  async pause(): Promise<WorkerStatus> {
+    this.paused = true;
+    this.state.setPaused(true);
+    await this.ctx.storage.deleteAlarm();
+    await this.current?.catch(() => undefined);
+    return this.status();
+  }
+
+  /** Lifts a pause and runs the loop now. */
+  async resume(): Promise<WorkerStatus> {
+    this.paused = false;
+    this.state.setPaused(false);
+    await this.ctx.storage.setAlarm(Date.now());
+    return this.status();
+  }
+
+  /** Embeds one batch of due rows now and reports it (the synchronous `POST /api/index/embed`). */
+  async processNow(limit?: number): Promise<ProcessNowResult> {
+    if (this.paused) return { paused: true, claimed: 0, embedded: 0, failed: 0, retrying: 0 };
+    const { claimed, outcome } = await this.runBatch(limit ?? this.settings.batchSize);
+    await this.rearm();
+    return {
+      paused: false,
+      claimed,
+      embedded: outcome.completed.length,
+      failed: outcome.failed.length,
+      retrying: outcome.retrying,
+    };
+  }
+
+  /** The worker's part of the status. */
+  async status(): Promise<WorkerStatus> {
+    const facts = this.state.facts();
+    const alarm = await this.ctx.storage.getAlarm();
+    const now = Date.now();
+    return {
+      state: this.paused ? "paused" : this.current ? "running" : "idle",
+      last_run_at: facts.lastRunAt === null ? null : new Date(facts.lastRunAt).toISOString(),
+      next_alarm_at: alarm === null ? null : new Date(alarm).toISOString(),
+      batch_size: this.settings.batchSize,
+      max_attempts: this.settings.maxAttempts,
+      embedded_last_minute: this.state.completedLastMinute(now),
+      last_error: facts.lastError,
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    const started = Date.now();
+    try {
+      while (!this.paused) {
+        const { claimed } = await this.runBatch(this.settings.batchSize);
+        if (claimed === 0 || Date.now() - started > ALARM_BUDGET_MS) break;
+      }
+    } finally {
+      await this.rearm();
+    }
+  }
+
+  /** Claims and processes one batch; never two at once. */
+  private async runBatch(limit: number): Promise<{ claimed: number; outcome: BatchOutcome }> {
+    while (this.current) await this.current.catch(() => undefined);
+    const now = Date.now();
+    const exhausted = await failExhaustedLeases(this.db, now, this.settings.maxAttempts);
+    this.broadcast(
+      exhausted.map((r) => ({
+        type: "embed_failed" as const,
+        kb_name: r.kbName,
+        entry_id: r.entryId,
+        content_hash: r.contentHash,
+        model: null,
+        attempts: r.attempts,
+        queued_at: new Date(r.queuedAt).toISOString(),
+        embedded_at: null,
+        error: r.error ?? "lease expired",
+      })),
+    );
+    const claimed = await claimDue(this.db, now, this.settings.leaseMs, limit);
+    const batch = processClaimed(
+      {
+        db: this.db,
+        embedder: selectEmbedder(this.env, this.settings),
+        maxAttempts: this.settings.maxAttempts,
+        retryBaseMs: this.settings.retryBaseMs,
+        now: Date.now,
+        random: Math.random,
+      },
+      claimed,
+    );
+    this.current = batch;
+    try {
+      const outcome = await batch;
+      this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
+      // Events only after the commit that processClaimed awaited.
+      this.broadcast([...outcome.completed, ...outcome.failed]);
+      return { claimed: claimed.length, outcome };
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Sets the alarm for the earliest due row, or clears it when nothing is due or paused. */
+  private async rearm(): Promise<void> {
+    if (this.paused) {
+      await this.ctx.storage.deleteAlarm();
+      return;
+    }
+    let next: number | undefined;
+    try {
+      next = await nextDueAt(this.db);
+    } catch (err) {
+      // D1 unreachable: try again later rather than sleep forever.
+      console.error("embed worker: cannot read the queue", err);
+      next = Date.now() + Math.max(1000, this.settings.retryBaseMs);
+    }
+    if (next === undefined) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
+  }
+
+  /** Accepts a WebSocket (hibernatable), tagged with its KB subscription. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const kb = new URL(request.url).searchParams.get("kb");
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [kb ? `kb:${kb}` : ALL_TAG]);
+    const hello: HelloMessage = { type: "hello", kb_name: kb };
+    server.send(JSON.stringify(hello));
+    const protocol = request.headers.get("Sec-WebSocket-Protocol");
+    const headers = new Headers();
+    // Browsers send the token as a subprotocol; the handshake must echo the one we accept.
+    const accepted = protocol?.split(",")[0]?.trim();
+    if (accepted) headers.set("Sec-WebSocket-Protocol", accepted);
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The only client message is ping, answered by the auto-response; anything else is ignored.
+    if (typeof message === "string" && message.trim() === PING_TEXT) ws.send(PONG_TEXT);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // 1005/1006 are reserved: they may be reported but never sent, so reciprocate with 1000.
+    const reply = code === 1005 || code === 1006 ? 1000 : code;
+    try {
+      ws.close(reply, reason);
+    } catch {
+      // Already closed: nothing to reciprocate.
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    try {
+      ws.close(1011, "error");
+    } catch {
+      // Already closed.
+    }
+  }
+
+  private broadcast(events: EntryEventMessage[]): void {
+    if (events.length === 0) return;
+    for (const event of events) {
+      const text = JSON.stringify(event);
+      const sockets = [
+        ...this.ctx.getWebSockets(ALL_TAG),
+        ...this.ctx.getWebSockets(`kb:${event.kb_name}`),
+      ];
+      for (const ws of sockets) {
+        try {
+          ws.send(text);
+        } catch {
+          // A socket closing under us: it will get its close event; others still get theirs.
+        }
+      }
+    }
+  }
+}
+
+/** The one EmbedWorker's stub. */
+export function embedWorkerStub(env: Env): DurableObjectStub<EmbedWorker> {
+  return env.EMBED_WORKER.get(env.EMBED_WORKER.idFromName(EMBEDDER_NAME));
+}

@@ -1,0 +1,72 @@
+/**
+ * The EmbedWorker's own small state in its SQLite storage: pause flag, last run, last error and a
+ * minute of completion counts for throughput. The queue itself lives in D1, beside the entries,
+ * so that a write and its queue row commit together.
+ */
+
+/** Facts the worker keeps across evictions and restarts. */
+export interface WorkerFacts {
+  paused: boolean;
+  lastRunAt: number | null;
+  lastError: { kb_name: string; entry_id: string; error: string; at: string } | null;
+}
+
+/** Wraps the Durable Object's SQL storage. */
+export class WorkerState {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Creates the tables; run inside `blockConcurrencyWhile` in the constructor. */
+  init(): void {
+    this.sql.exec(`CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.sql.exec(
+      `CREATE TABLE IF NOT EXISTS completions (at INTEGER NOT NULL, count INTEGER NOT NULL)`,
+    );
+  }
+
+  private get<T>(key: string, fallback: T): T {
+    const row = this.sql.exec<{ value: string }>(`SELECT value FROM facts WHERE key = ?`, key);
+    const first = row.toArray()[0];
+    return first ? (JSON.parse(first.value) as T) : fallback;
+  }
+
+  private set(key: string, value: unknown): void {
+    this.sql.exec(
+      `INSERT INTO facts (key, value) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      key,
+      JSON.stringify(value),
+    );
+  }
+
+  facts(): WorkerFacts {
+    return {
+      paused: this.get("paused", false),
+      lastRunAt: this.get<number | null>("lastRunAt", null),
+      lastError: this.get<WorkerFacts["lastError"]>("lastError", null),
+    };
+  }
+
+  setPaused(paused: boolean): void {
+    this.set("paused", paused);
+  }
+
+  recordRun(at: number, completed: number, lastError: WorkerFacts["lastError"] | undefined): void {
+    this.set("lastRunAt", at);
+    if (lastError) this.set("lastError", lastError);
+    if (completed > 0) {
+      this.sql.exec(`INSERT INTO completions (at, count) VALUES (?, ?)`, at, completed);
+    }
+    this.sql.exec(`DELETE FROM completions WHERE at < ?`, at - 60_000);
+  }
+
+  /** Entries embedded in the minute before `now`. */
+  completedLastMinute(now: number): number {
+    const row = this.sql
+      .exec<{ n: number | null }>(
+        `SELECT sum(count) AS n FROM completions WHERE at >= ?`,
+        now - 60_000,
+      )
+      .toArray()[0];
+    return row?.n ?? 0;
+  }
+}

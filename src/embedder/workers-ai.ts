@@ -1,0 +1,107 @@
+/**
+ * The `workers-ai` provider: Cloudflare's `AI` binding when deployed. BGE models answer
+ * `{ shape: [n, dims], data: number[][], pooling?: "mean" | "cls" }`. We ask for CLS pooling
+ * explicitly: Cloudflare's default is mean only for backward compatibility, and recommends CLS
+ * (the two are not comparable, so the fingerprint records which one we got).
+ */
+import type { EmbedBatch, Embedder, EmbedderInfo, Pooling } from "./types.js";
+import { assertValidBatch } from "./validate.js";
+
+/** The slice of the `AI` binding this provider uses. */
+export interface AiBinding {
+  run(model: string, input: { text: string[]; pooling?: "mean" | "cls" }): Promise<unknown>;
+}
+
+/** Output sizes of the BGE embedding models on Workers AI. */
+export const WORKERS_AI_DIMS: Readonly<Record<string, number>> = {
+  "@cf/baai/bge-small-en-v1.5": 384,
+  "@cf/baai/bge-base-en-v1.5": 768,
+  "@cf/baai/bge-large-en-v1.5": 1024,
+};
+
+/** BGE's token window. */
+export const BGE_MAX_TOKENS = 512;
+
+/** Texts per `ai.run` call: Workers AI caps embedding batches at 100 inputs. */
+const MAX_TEXTS_PER_CALL = 100;
+
+const POOLING: Extract<Pooling, "cls"> = "cls";
+
+/**
+ * Rough count of BGE tokens: WordPiece splits English prose into ≈1.3 tokens per word, plus
+ * [CLS]/[SEP]. Workers AI truncates silently and reports nothing, so `truncated` is an
+ * estimate: a text near the window may be miscounted either way.
+ */
+export function estimateTokens(text: string): number {
+  const words = text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0;
+  return Math.ceil(words * 1.3) + 2;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** Checks the documented response shape and returns its rows (still unvalidated numbers). */
+function parseResponse(output: unknown, count: number, dims: number): number[][] {
+  if (!isRecord(output) || !Array.isArray(output.data)) {
+    throw new Error(
+      `Workers AI returned no embeddings (data missing): ${JSON.stringify(output).slice(0, 200)}`,
+    );
+  }
+  if (output.pooling !== undefined && output.pooling !== POOLING) {
+    throw new Error(`Workers AI pooled with "${String(output.pooling)}", asked for "${POOLING}"`);
+  }
+  if (Array.isArray(output.shape) && (output.shape[0] !== count || output.shape[1] !== dims)) {
+    throw new Error(
+      `Workers AI returned shape [${output.shape.join(", ")}], expected [${count}, ${dims}]`,
+    );
+  }
+  const rows: unknown[] = output.data;
+  return rows.map((row, i) => {
+    if (!Array.isArray(row) || !row.every((x): x is number => typeof x === "number")) {
+      throw new Error(`Workers AI embedding ${i} is not an array of numbers`);
+    }
+    return row;
+  });
+}
+
+/** L2-normalizes into float32; a zero or non-finite norm is left for validation to reject. */
+function normalized(row: number[]): Float32Array {
+  const norm = Math.sqrt(row.reduce((sum, x) => sum + x * x, 0));
+  return Float32Array.from(row, (x) => (norm > 0 ? x / norm : Number.NaN));
+}
+
+/** Creates the Workers AI embedder. `dims` is needed only for a model not in {@link WORKERS_AI_DIMS}. */
+export function createWorkersAiEmbedder(
+  ai: AiBinding,
+  model = "@cf/baai/bge-small-en-v1.5",
+  dims?: number,
+): Embedder {
+  const size = dims ?? WORKERS_AI_DIMS[model];
+  if (size === undefined)
+    throw new Error(`unknown dimensions for Workers AI model ${model}: pass dims`);
+  const info: EmbedderInfo = {
+    provider: "workers-ai",
+    model: { id: model, dims: size, pooling: POOLING, normalize: true },
+    semantic: true,
+    maxTokens: BGE_MAX_TOKENS,
+  };
+
+  return {
+    info: async () => info,
+    embed: async (texts: string[]): Promise<EmbedBatch> => {
+      const vectors: Float32Array[] = [];
+      for (let start = 0; start < texts.length; start += MAX_TEXTS_PER_CALL) {
+        const part = texts.slice(start, start + MAX_TEXTS_PER_CALL);
+        const output = await ai.run(model, { text: part, pooling: POOLING });
+        vectors.push(...parseResponse(output, part.length, size).map(normalized));
+      }
+      const truncated = texts.flatMap((text, i) =>
+        estimateTokens(text) > BGE_MAX_TOKENS ? [i] : [],
+      );
+      const batch = { vectors, truncated };
+      assertValidBatch(batch, texts.length, size);
+      return batch;
+    },
+  };
+}

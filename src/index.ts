@@ -1,0 +1,23 @@
+/**
+ * The worker's entry point: the HTTP API, the cron safety net, and the EmbedWorker class.
+ */
+import { createApp, hasWorker } from "./app";
+import { readSettings } from "./config";
+import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { openDb } from "./storage/db";
+import { hasDue } from "./storage/queue";
+
+export { EmbedWorker } from "./embed-worker/embed-worker";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  /** Every minute: if rows are due but the worker's alarm was lost, wake it. */
+  async scheduled(_controller, env, ctx) {
+    const settings = readSettings(env);
+    if (!hasWorker(env, settings)) return;
+    const due = await hasDue(openDb(env.DB), Date.now());
+    if (due) ctx.waitUntil(embedWorkerStub(env).kick());
+  },
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,51 @@
+/** Request validation with zod, failing with the API's one error shape. */
+import { zValidator } from "@hono/zod-validator";
+import type { ValidationTargets } from "hono";
+import type { ZodType, z } from "zod";
+import { ApiError } from "../errors";
+
+/** A 400 listing each problem of a failed validation. */
+export function invalidRequest(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  where: string,
+): ApiError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+  const first = issues[0];
+  const summary = first ? `${first.path || where}: ${first.message}` : "invalid request";
+  return new ApiError(400, "invalid_request", summary, issues);
+}
+
+/** Validates one part of the request before the handler runs. */
+export function validate<Target extends keyof ValidationTargets, Schema extends ZodType>(
+  target: Target,
+  schema: Schema,
+) {
+  return zValidator(target, schema, (result) => {
+    if (!result.success) throw invalidRequest(result.error, target);
+  });
+}
+
+/**
+ * Reads and validates a JSON body that may be absent altogether (`curl -X POST` with no data
+ * means `{}`).
+ */
+export async function optionalJsonBody<T extends ZodType>(
+  request: Request,
+  schema: T,
+): Promise<z.infer<T>> {
+  const text = await request.text();
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new ApiError(400, "malformed_json", "request body is not valid JSON");
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidRequest(parsed.error, "body");
+  return parsed.data;
+}

@@ -1,0 +1,152 @@
+/**
+ * Picks the embedder the Node process serves, in order: an explicit `PYRITE_MODEL` (directory or
+ * hub id) → the default model in the local cache → a download where the network allows → the
+ * lexical `hash` fallback, announced loudly because search then matches words, not meaning.
+ */
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { env as transformersEnv } from "@huggingface/transformers";
+import { createHashEmbedder, HASH_INFO } from "../embedder/hash.js";
+import type { Embedder, EmbedderInfo } from "../embedder/types.js";
+import { createTransformersEmbedder } from "./transformers-embedder.js";
+
+/** The model served when none is named: all-MiniLM-L6-v2 converted to ONNX, 384 dims. */
+export const DEFAULT_MODEL_ID = "Xenova/all-MiniLM-L6-v2";
+
+/** How long to wait for the Hub before deciding the machine is offline. */
+export const DOWNLOAD_PROBE_TIMEOUT_MS = 5000;
+
+/** Options of {@link resolveEmbedder}. */
+export interface ResolveEmbedderOptions {
+  /** A model directory or hub id; unset or empty means "the default, if it can be had". */
+  PYRITE_MODEL?: string;
+  /** Where hub models are cached (`<cacheDir>/<owner>/<name>/`). */
+  cacheDir: string;
+  /** Whether a hub model may be fetched. */
+  allowDownload: boolean;
+  /** Where announcements go (the fallback warning above all). */
+  log: (message: string) => void;
+  /** Model tried from the cache and by download; default {@link DEFAULT_MODEL_ID}. */
+  defaultModel?: string;
+  /** Fetch used to probe the Hub (injectable for tests); default the global fetch. */
+  fetch?: (input: string, init?: RequestInit) => Promise<Response>;
+  /** Probe timeout; default {@link DOWNLOAD_PROBE_TIMEOUT_MS}. */
+  probeTimeoutMs?: number;
+  /** Passed to the transformers embedder. */
+  quantized?: boolean;
+  maxTokens?: number;
+  threads?: number;
+}
+
+/** Where the served embedder came from. */
+export type EmbedderSource = "explicit" | "cache" | "download" | "fallback";
+
+/** Result of {@link resolveEmbedder}. */
+export interface ResolvedEmbedder {
+  embedder: Embedder;
+  info: EmbedderInfo;
+  source: EmbedderSource;
+  /** Set when the server runs without a semantic model (the text that was logged). */
+  warning?: string;
+}
+
+const looksLikePath = (value: string) =>
+  value.startsWith(".") || value.startsWith("/") || isAbsolute(value);
+
+const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
+
+/** True when `<cacheDir>/<id>` holds a loadable model (config, tokenizer, the wanted ONNX file). */
+export function isCached(cacheDir: string, id: string, quantized = true): boolean {
+  const dir = join(cacheDir, id);
+  const onnx = quantized ? "model_quantized.onnx" : "model.onnx";
+  return ["config.json", "tokenizer.json", join("onnx", onnx)].every((file) =>
+    existsSync(join(dir, file)),
+  );
+}
+
+/** The warning logged when no model could be had. */
+export function fallbackWarning(reason: string): string {
+  const bar = "!".repeat(78);
+  return [
+    bar,
+    "!! NO EMBEDDING MODEL: falling back to lexical hash embeddings (provider `hash`).",
+    `!! Why: ${reason}`,
+    "!! Semantic search is now LEXICAL: it matches shared words, not meaning.",
+    "!! Fix: set PYRITE_MODEL to a model directory (config.json, tokenizer.json,",
+    "!!      onnx/model_quantized.onnx) or a hub id on a machine that can download it,",
+    `!!      or put ${DEFAULT_MODEL_ID} in the model cache; then run`,
+    "!!      `pyrite index embed --force` to re-embed with the real model.",
+    bar,
+  ].join("\n");
+}
+
+async function hubReachable(options: ResolveEmbedderOptions, id: string): Promise<boolean> {
+  const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
+  const url = `${transformersEnv.remoteHost.replace(/\/+$/, "")}/${id}/resolve/main/config.json`;
+  try {
+    const response = await fetcher(url, {
+      method: "HEAD",
+      signal: AbortSignal.timeout(options.probeTimeoutMs ?? DOWNLOAD_PROBE_TIMEOUT_MS),
+    });
+    return response.ok || (response.status >= 300 && response.status < 400);
+  } catch {
+    return false;
+  }
+}
+
+async function load(
+  options: ResolveEmbedderOptions,
+  model: string,
+  allowDownload: boolean,
+  source: EmbedderSource,
+) {
+  const embedder = await createTransformersEmbedder({
+    model,
+    cacheDir: options.cacheDir,
+    allowDownload,
+    quantized: options.quantized,
+    maxTokens: options.maxTokens,
+    threads: options.threads,
+  });
+  const info = await embedder.info();
+  options.log(
+    `embedder: ${info.model.id} (${source}, ${info.model.dims} dims, window ${info.maxTokens} tokens)`,
+  );
+  return { embedder, info, source };
+}
+
+/**
+ * Resolves the embedder. Throws when an explicit `PYRITE_MODEL` cannot be loaded: asking for a
+ * model and silently getting word matching instead would be worse than not starting.
+ */
+export async function resolveEmbedder(options: ResolveEmbedderOptions): Promise<ResolvedEmbedder> {
+  const explicit = options.PYRITE_MODEL?.trim();
+  if (explicit) {
+    if (isDirectory(explicit)) return load(options, resolve(explicit), false, "explicit");
+    if (looksLikePath(explicit)) throw new Error(`model directory not found: ${explicit}`);
+    if (isCached(options.cacheDir, explicit, options.quantized))
+      return load(options, explicit, false, "explicit");
+    if (options.allowDownload && (await hubReachable(options, explicit)))
+      return load(options, explicit, true, "explicit");
+    throw new Error(
+      `model ${explicit} is not in the cache (${options.cacheDir}) and cannot be downloaded` +
+        (options.allowDownload ? " (the Hub is unreachable)" : " (downloads are disabled)"),
+    );
+  }
+
+  const id = options.defaultModel ?? DEFAULT_MODEL_ID;
+  if (isCached(options.cacheDir, id, options.quantized)) return load(options, id, false, "cache");
+  let reason = options.allowDownload
+    ? `${id} is not cached in ${options.cacheDir} and the Hub did not answer within ${(options.probeTimeoutMs ?? DOWNLOAD_PROBE_TIMEOUT_MS) / 1000} s`
+    : `${id} is not cached in ${options.cacheDir} and downloads are disabled`;
+  if (options.allowDownload && (await hubReachable(options, id))) {
+    try {
+      return await load(options, id, true, "download");
+    } catch (error) {
+      reason = `downloading ${id} failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+  const warning = fallbackWarning(reason);
+  options.log(warning);
+  return { embedder: createHashEmbedder(), info: HASH_INFO, source: "fallback", warning };
+}

@@ -1,0 +1,134 @@
+/**
+ * The embedding index's controls and status: queue what is missing or stale, run a synchronous
+ * batch, pause, resume, retry failures. Talks to the EmbedWorker when there is one; where there is
+ * none (`EMBED_MODE=sync` or no binding), synchronous batches run in the request.
+ */
+import type { Settings } from "../config";
+import type { EmbedWorker, WorkerStatus } from "../embed-worker/embed-worker";
+import { type Embedder, fingerprintKey } from "../embedder/types";
+import { ApiError } from "../errors";
+import type { Db } from "../storage/db";
+import { claimDue, enqueueNeeded, retryFailed } from "../storage/queue";
+import { processClaimed } from "./process-batch";
+import { type EmbedStatus, readEmbedStatus } from "./status";
+
+/** Bounds a synchronous `POST /api/index/embed` so a request never runs long. */
+const MAX_SYNC_BATCH = 64;
+
+export interface IndexDeps {
+  db: Db;
+  settings: Settings;
+  embedder: () => Embedder;
+  /** The EmbedWorker, or null where none runs. */
+  worker: DurableObjectStub<EmbedWorker> | null;
+  now?: () => number;
+}
+
+export class IndexService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: IndexDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async status(kb?: string): Promise<EmbedStatus> {
+    const [info, worker] = await Promise.all([
+      this.deps
+        .embedder()
+        .info()
+        .catch((err: unknown) => {
+          console.error("embedder unavailable", err);
+          return null;
+        }),
+      this.workerStatus(),
+    ]);
+    return readEmbedStatus(this.deps.db, {
+      kb,
+      now: this.now(),
+      info,
+      worker,
+      embedMode: this.deps.settings.embedMode,
+    });
+  }
+
+  /**
+   * Queues what needs embedding; then either kicks the worker and answers at once
+   * (`background`), or embeds one bounded batch now and says what remains.
+   */
+  async embed(opts: { kb?: string; force: boolean; background: boolean; limit?: number }) {
+    const info = await this.deps.embedder().info();
+    const queued = await enqueueNeeded(this.deps.db, {
+      kb: opts.kb,
+      force: opts.force,
+      activeModel: fingerprintKey(info.model),
+      now: this.now(),
+    });
+    if (opts.background) {
+      const worker = this.requireWorker();
+      await worker.kick();
+      return { mode: "background" as const, queued, status: await this.status(opts.kb) };
+    }
+    const limit = Math.min(opts.limit ?? this.deps.settings.batchSize, MAX_SYNC_BATCH);
+    const batch = this.deps.worker
+      ? await this.deps.worker.processNow(limit)
+      : await this.processHere(limit);
+    if (batch.paused) {
+      throw new ApiError(409, "worker_paused", "the embedder is paused; resume it first");
+    }
+    return { mode: "sync" as const, queued, batch, status: await this.status(opts.kb) };
+  }
+
+  async pause(): Promise<WorkerStatus> {
+    return this.requireWorker().pause();
+  }
+
+  async resume(): Promise<WorkerStatus> {
+    return this.requireWorker().resume();
+  }
+
+  async retryFailed(kb?: string): Promise<{ requeued: number }> {
+    const requeued = await retryFailed(this.deps.db, this.now(), kb);
+    if (requeued > 0 && this.deps.worker) await this.deps.worker.kick();
+    return { requeued };
+  }
+
+  private async workerStatus(): Promise<WorkerStatus | null> {
+    if (!this.deps.worker) return null;
+    return this.deps.worker.status();
+  }
+
+  private requireWorker(): DurableObjectStub<EmbedWorker> {
+    if (!this.deps.worker) {
+      throw new ApiError(
+        409,
+        "no_worker",
+        "no background worker runs here (EMBED_MODE is not 'background'); embed synchronously",
+      );
+    }
+    return this.deps.worker;
+  }
+
+  /** A synchronous batch where no worker exists to run it. */
+  private async processHere(limit: number) {
+    const { db, settings } = this.deps;
+    const claimed = await claimDue(db, this.now(), settings.leaseMs, limit);
+    const outcome = await processClaimed(
+      {
+        db,
+        embedder: this.deps.embedder(),
+        maxAttempts: settings.maxAttempts,
+        retryBaseMs: settings.retryBaseMs,
+        now: this.now,
+        random: Math.random,
+      },
+      claimed,
+    );
+    return {
+      paused: false,
+      claimed: claimed.length,
+      embedded: outcome.completed.length,
+      failed: outcome.failed.length,
+      retrying: outcome.retrying,
+    };
+  }
+}

@@ -1,0 +1,29 @@
+/** `/api/index/*`: the embedding queue's status and controls. */
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env";
+import { kbNameSchema } from "../domain/entry-input";
+import { optionalJsonBody, validate } from "../middleware/validate";
+
+const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
+const embedBody = z.strictObject({
+  kb: kbNameSchema.optional(),
+  force: z.boolean().default(false),
+  background: z.boolean().default(false),
+  limit: z.number().int().min(1).max(64).optional(),
+});
+const kbOnlyBody = z.strictObject({ kb: kbNameSchema.optional() });
+
+export const indexRoutes = new Hono<AppEnv>()
+  .get("/embed-status", validate("query", kbOnlyQuery), async (c) =>
+    c.json(await c.var.index.status(c.req.valid("query").kb)),
+  )
+  .post("/embed", async (c) =>
+    c.json(await c.var.index.embed(await optionalJsonBody(c.req.raw, embedBody))),
+  )
+  .post("/embed/pause", async (c) => c.json({ worker: await c.var.index.pause() }))
+  .post("/embed/resume", async (c) => c.json({ worker: await c.var.index.resume() }))
+  .post("/embed/retry-failed", async (c) => {
+    const body = await optionalJsonBody(c.req.raw, kbOnlyBody);
+    return c.json(await c.var.index.retryFailed(body.kb));
+  });

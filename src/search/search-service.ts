@@ -1,0 +1,181 @@
+/**
+ * Keyword (FTS5, bm25), semantic (cosine over the active model's vectors) and hybrid (reciprocal
+ * rank fusion, k = 60) search.
+ */
+import { sql } from "drizzle-orm";
+import type { SearchQuery } from "../domain/entry-input";
+import { type Embedder, fingerprintKey } from "../embedder/types";
+import type { Db } from "../storage/db";
+import { getEntryRowsByKeys } from "../storage/entries";
+import type { EntryRow } from "../storage/schema";
+import { ftsMatch, queryTerms } from "./fts-query";
+import { vectorIndexFor } from "./vector-index";
+
+/** One search result. */
+export interface SearchResult {
+  kb_name: string;
+  id: string;
+  title: string;
+  entry_type: string;
+  summary: string;
+  snippet: string;
+  score: number;
+}
+
+/** What a search answers. */
+export interface SearchResponse {
+  query: string;
+  mode: SearchQuery["mode"];
+  kb: string | null;
+  limit: number;
+  offset: number;
+  results: SearchResult[];
+  /** The active model, and whether its similarities are semantic (false for `hash`). */
+  model: string | null;
+  semantic: boolean;
+  /** Share of the searched entries that have a vector of the active model. */
+  semantic_coverage: { embedded: number; entries: number; ratio: number } | null;
+}
+
+/** Weighting of title, summary and body in bm25 (lower rank is better). */
+const BM25 = sql`bm25(entries_fts, 10.0, 4.0, 1.0)`;
+const RRF_K = 60;
+/** How deep each list goes before fusion (beyond the page asked for). */
+const FUSION_DEPTH = 50;
+
+type Hit = { kbName: string; entryId: string; score: number; snippet?: string };
+
+export class SearchService {
+  constructor(
+    private readonly db: Db,
+    private readonly embedder: () => Embedder,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async search(q: SearchQuery): Promise<SearchResponse> {
+    const want = q.offset + q.limit;
+    const base: SearchResponse = {
+      query: q.q,
+      mode: q.mode,
+      kb: q.kb ?? null,
+      limit: q.limit,
+      offset: q.offset,
+      results: [],
+      model: null,
+      semantic: false,
+      semantic_coverage: null,
+    };
+    if (q.mode === "keyword") {
+      const hits = await this.keyword(q.q, q.kb, q.limit, q.offset);
+      return { ...base, results: await this.materialize(hits) };
+    }
+    const semantic = await this.semantic(
+      q.q,
+      q.kb,
+      q.mode === "hybrid" ? want + FUSION_DEPTH : want,
+    );
+    const withModel = {
+      ...base,
+      model: semantic.model,
+      semantic: semantic.semantic,
+      semantic_coverage: semantic.coverage,
+    };
+    if (q.mode === "semantic") {
+      return { ...withModel, results: await this.materialize(semantic.hits.slice(q.offset, want)) };
+    }
+    const keyword = await this.keyword(q.q, q.kb, want + FUSION_DEPTH, 0);
+    const fused = fuse([keyword, semantic.hits]).slice(q.offset, want);
+    return { ...withModel, results: await this.materialize(fused) };
+  }
+
+  /** bm25-ranked FTS5 matches: all terms first, any term if nothing matches them all. */
+  private async keyword(text: string, kb: string | undefined, limit: number, offset: number) {
+    const terms = queryTerms(text);
+    if (terms.length === 0) return [];
+    const run = (match: string) =>
+      this.db.all<{ kb_name: string; id: string; rank: number; snippet: string }>(sql`
+        SELECT e.kb_name, e.id, ${BM25} AS rank,
+               snippet(entries_fts, -1, '[', ']', '…', 16) AS snippet
+          FROM entries_fts JOIN entries e ON e.rowid = entries_fts.rowid
+         WHERE entries_fts MATCH ${match}
+           ${kb === undefined ? sql`` : sql`AND e.kb_name = ${kb}`}
+         ORDER BY rank LIMIT ${limit} OFFSET ${offset}`);
+    let rows = await run(ftsMatch(terms, "all"));
+    if (rows.length === 0 && offset === 0 && terms.length > 1)
+      rows = await run(ftsMatch(terms, "any"));
+    return rows.map(
+      (r): Hit => ({ kbName: r.kb_name, entryId: r.id, score: -r.rank, snippet: r.snippet }),
+    );
+  }
+
+  /** Nearest vectors of the active model; entries without one are simply not found. */
+  private async semantic(text: string, kb: string | undefined, want: number) {
+    const embedder = this.embedder();
+    const info = await embedder.info();
+    const model = fingerprintKey(info.model);
+    const index = vectorIndexFor(model);
+    const [embedded] = await Promise.all([embedder.embed([text]), index.sync(this.db, this.now())]);
+    const query = embedded.vectors[0];
+    const entries = await this.countEntries(kb);
+    const vectors = Math.min(index.countIn(kb), entries);
+    const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
+    // Over-fetch a little: hits of since-deleted entries are dropped when materialized.
+    const hits: Hit[] = query ? index.search(query, want + 10, kb) : [];
+    return { hits, model, semantic: info.semantic, coverage };
+  }
+
+  private async countEntries(kb: string | undefined): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      kb === undefined
+        ? sql`SELECT count(*) AS n FROM entries`
+        : sql`SELECT count(*) AS n FROM entries WHERE kb_name = ${kb}`,
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Joins hits to their entries (dropping any whose entry is gone), keeping hit order. */
+  private async materialize(hits: Hit[]): Promise<SearchResult[]> {
+    const rows = await getEntryRowsByKeys(
+      this.db,
+      hits.map((h) => ({ kbName: h.kbName, id: h.entryId })),
+    );
+    const byKey = new Map<string, EntryRow>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
+    const results: SearchResult[] = [];
+    for (const hit of hits) {
+      const row = byKey.get(`${hit.kbName}\u0000${hit.entryId}`);
+      if (!row) continue;
+      results.push({
+        kb_name: row.kbName,
+        id: row.id,
+        title: row.title,
+        entry_type: row.entryType,
+        summary: row.summary,
+        snippet: hit.snippet ?? excerpt(row),
+        score: Math.round(hit.score * 1e6) / 1e6,
+      });
+    }
+    return results;
+  }
+}
+
+/** Reciprocal rank fusion: each list contributes 1 / (k + rank). */
+export function fuse(lists: Hit[][]): Hit[] {
+  const fused = new Map<string, Hit>();
+  for (const list of lists) {
+    list.forEach((hit, rank) => {
+      const key = `${hit.kbName}\u0000${hit.entryId}`;
+      const prior = fused.get(key);
+      const add = 1 / (RRF_K + rank + 1);
+      if (prior) {
+        prior.score += add;
+        prior.snippet ??= hit.snippet;
+      } else fused.set(key, { ...hit, score: add });
+    });
+  }
+  return [...fused.values()].sort((a, b) => b.score - a.score);
+}
+
+function excerpt(row: EntryRow): string {
+  const text = (row.summary || row.body).replace(/\s+/g, " ").trim();
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

@@ -1,0 +1,84 @@
+/** Queries on `entries` (and its FTS index). */
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { Db } from "./db";
+import { type EntryRow, entries } from "./schema";
+
+/** One entry by KB and id. */
+export async function getEntryRow(
+  db: Db,
+  kbName: string,
+  id: string,
+): Promise<EntryRow | undefined> {
+  return db
+    .select()
+    .from(entries)
+    .where(and(eq(entries.kbName, kbName), eq(entries.id, id)))
+    .get();
+}
+
+/** A page of a KB's entries in id order, and the KB's total. */
+export async function listEntryRows(db: Db, kbName: string, limit: number, offset: number) {
+  const [rows, total] = await db.batch([
+    db
+      .select()
+      .from(entries)
+      .where(eq(entries.kbName, kbName))
+      .orderBy(asc(entries.id))
+      .limit(limit)
+      .offset(offset),
+    db.select({ n: sql<number>`count(*)` }).from(entries).where(eq(entries.kbName, kbName)),
+  ]);
+  return { rows, total: total[0]?.n ?? 0 };
+}
+
+/** Inserts a new entry; fails with a unique violation when the id exists in the KB. */
+export function insertEntry(db: Db, row: EntryRow) {
+  return db.insert(entries).values(row);
+}
+
+/**
+ * Replaces an entry's fields, guarded by the hash the caller read: a concurrent writer that
+ * changed the text in between makes this a no-op the caller detects and retries.
+ */
+export function updateEntryIfHash(db: Db, row: EntryRow, expectedHash: string) {
+  const { kbName, id, createdAt: _created, ...fields } = row;
+  return db
+    .update(entries)
+    .set(fields)
+    .where(
+      and(eq(entries.kbName, kbName), eq(entries.id, id), eq(entries.contentHash, expectedHash)),
+    )
+    .returning({ id: entries.id });
+}
+
+/** Deletes an entry row. */
+export function deleteEntryRow(db: Db, kbName: string, id: string) {
+  return db
+    .delete(entries)
+    .where(and(eq(entries.kbName, kbName), eq(entries.id, id)))
+    .returning({ id: entries.id });
+}
+
+/** Entries by key, in one query (for the worker and search). */
+export async function getEntryRowsByKeys(
+  db: Db,
+  keys: { kbName: string; id: string }[],
+): Promise<EntryRow[]> {
+  if (keys.length === 0) return [];
+  const out: EntryRow[] = [];
+  // D1 caps bound parameters per statement (100); two per key.
+  for (let i = 0; i < keys.length; i += 45) {
+    const chunk = keys.slice(i, i + 45);
+    const rows = await db
+      .select()
+      .from(entries)
+      .where(
+        sql`(${entries.kbName}, ${entries.id}) IN (VALUES ${sql.join(
+          chunk.map((k) => sql`(${k.kbName}, ${k.id})`),
+          sql`, `,
+        )})`,
+      );
+    out.push(...rows);
+  }
+  return out;
+}

@@ -1,0 +1,286 @@
+/**
+ * Queries on `embed_queue`. Writers enqueue in the same D1 batch as the entry; the EmbedWorker
+ * claims, completes and fails rows. Every state change of a claimed row is guarded by its lease
+ * (`lease_until` doubles as the claim's token) so a late or duplicate worker can't overwrite a
+ * newer state.
+ */
+import { and, eq, lte, or, type SQL, sql } from "drizzle-orm";
+import type { Db } from "./db";
+import { embedQueue, type QueueRow, type QueueStatus } from "./schema";
+
+/**
+ * Upserts the queue row of an entry as freshly pending (coalescing: one row per entry; a
+ * pending, processing, done or failed row is reset with attempts 0). It only takes effect while
+ * the entry holds `hash`, so a write whose guarded update lost a race queues nothing stale.
+ */
+export function enqueue(kbName: string, entryId: string, hash: string, now: number): SQL {
+  return sql`
+    INSERT INTO embed_queue (kb_name, entry_id, queued_at, status, attempts, error,
+                             next_attempt_at, lease_until, content_hash, model, updated_at)
+    SELECT kb_name, id, ${now}, 'pending', 0, NULL, ${now}, NULL, content_hash, NULL, ${now}
+      FROM entries WHERE kb_name = ${kbName} AND id = ${entryId} AND content_hash = ${hash}
+    ON CONFLICT (kb_name, entry_id) DO UPDATE SET
+      queued_at = excluded.queued_at, status = 'pending', attempts = 0, error = NULL,
+      next_attempt_at = excluded.next_attempt_at, lease_until = NULL,
+      content_hash = excluded.content_hash, model = NULL, updated_at = excluded.updated_at`;
+}
+
+/** Deletes an entry's queue row. */
+export function dequeue(db: Db, kbName: string, entryId: string) {
+  return db
+    .delete(embedQueue)
+    .where(and(eq(embedQueue.kbName, kbName), eq(embedQueue.entryId, entryId)));
+}
+
+/** The queue row of one entry, if any. */
+export async function getQueueRow(
+  db: Db,
+  kbName: string,
+  entryId: string,
+): Promise<QueueRow | undefined> {
+  return db
+    .select()
+    .from(embedQueue)
+    .where(and(eq(embedQueue.kbName, kbName), eq(embedQueue.entryId, entryId)))
+    .get();
+}
+
+/** A row handed to the worker, with the lease that proves the claim is still its own. */
+export interface ClaimedRow {
+  kbName: string;
+  entryId: string;
+  attempts: number;
+  queuedAt: number;
+  contentHash: string;
+  leaseUntil: number;
+}
+
+/**
+ * Claims up to `limit` due rows: pending rows whose backoff has passed, and processing rows whose
+ * lease expired (their worker died). Each claim counts as an attempt.
+ */
+export async function claimDue(
+  db: Db,
+  now: number,
+  leaseMs: number,
+  limit: number,
+): Promise<ClaimedRow[]> {
+  const leaseUntil = now + leaseMs;
+  const rows = await db.all<{
+    kb_name: string;
+    entry_id: string;
+    attempts: number;
+    queued_at: number;
+    content_hash: string;
+  }>(sql`
+    UPDATE embed_queue
+       SET status = 'processing', attempts = attempts + 1, lease_until = ${leaseUntil},
+           updated_at = ${now}
+     WHERE rowid IN (
+       SELECT rowid FROM embed_queue WHERE status = 'pending' AND next_attempt_at <= ${now}
+       UNION ALL
+       SELECT rowid FROM embed_queue WHERE status = 'processing' AND lease_until <= ${now}
+       LIMIT ${limit})
+    RETURNING kb_name, entry_id, attempts, queued_at, content_hash`);
+  return rows.map((r) => ({
+    kbName: r.kb_name,
+    entryId: r.entry_id,
+    attempts: r.attempts,
+    queuedAt: r.queued_at,
+    contentHash: r.content_hash,
+    leaseUntil,
+  }));
+}
+
+/** Guard: the row is still in the claim described by `row`. */
+function stillClaimed(row: ClaimedRow) {
+  return and(
+    eq(embedQueue.kbName, row.kbName),
+    eq(embedQueue.entryId, row.entryId),
+    eq(embedQueue.status, "processing"),
+    eq(embedQueue.leaseUntil, row.leaseUntil),
+  );
+}
+
+/** Marks a claimed row done with the model of its vector, if it is still ours (an update meanwhile made it pending again). */
+export function markDone(db: Db, row: ClaimedRow, model: string, now: number) {
+  return db
+    .update(embedQueue)
+    .set({ status: "done", error: null, leaseUntil: null, model, updatedAt: now })
+    .where(stillClaimed(row))
+    .returning({ entryId: embedQueue.entryId });
+}
+
+/**
+ * Records a failed attempt: `failed` with the error at the maximum, otherwise `pending` again
+ * from `nextAttemptAt`.
+ */
+export function markFailed(
+  db: Db,
+  row: ClaimedRow,
+  error: string,
+  terminal: boolean,
+  nextAttemptAt: number,
+  now: number,
+) {
+  return db
+    .update(embedQueue)
+    .set({
+      status: terminal ? "failed" : "pending",
+      error,
+      nextAttemptAt: terminal ? now : nextAttemptAt,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(stillClaimed(row))
+    .returning({ status: embedQueue.status });
+}
+
+/** Rows whose lease expired after the maximum attempts: they end `failed`, never retried again. */
+export async function failExhaustedLeases(db: Db, now: number, maxAttempts: number) {
+  return db
+    .update(embedQueue)
+    .set({
+      status: "failed",
+      error: "the worker stopped while embedding this entry (lease expired)",
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(embedQueue.status, "processing"),
+        lte(embedQueue.leaseUntil, now),
+        sql`${embedQueue.attempts} >= ${maxAttempts}`,
+      ),
+    )
+    .returning({
+      kbName: embedQueue.kbName,
+      entryId: embedQueue.entryId,
+      attempts: embedQueue.attempts,
+      queuedAt: embedQueue.queuedAt,
+      contentHash: embedQueue.contentHash,
+      error: embedQueue.error,
+    });
+}
+
+/** Puts every failed row (of one KB, or all) back to pending with attempts 0. */
+export async function retryFailed(db: Db, now: number, kbName?: string) {
+  const rows = await db
+    .update(embedQueue)
+    .set({ status: "pending", attempts: 0, error: null, nextAttemptAt: now, updatedAt: now })
+    .where(
+      kbName === undefined
+        ? eq(embedQueue.status, "failed")
+        : and(eq(embedQueue.status, "failed"), eq(embedQueue.kbName, kbName)),
+    )
+    .returning({ entryId: embedQueue.entryId });
+  return rows.length;
+}
+
+/** Epoch ms of the earliest moment some row becomes claimable, or undefined if none will. */
+export async function nextDueAt(db: Db): Promise<number | undefined> {
+  const row = await db.get<{ due: number | null }>(sql`
+    SELECT min(due) AS due FROM (
+      SELECT min(next_attempt_at) AS due FROM embed_queue WHERE status = 'pending'
+      UNION ALL
+      SELECT min(lease_until) AS due FROM embed_queue WHERE status = 'processing')`);
+  return row?.due ?? undefined;
+}
+
+/** Row counts by status (of one KB, or all). */
+export async function countByStatus(db: Db, kbName?: string): Promise<Record<QueueStatus, number>> {
+  const rows = await db
+    .select({ status: embedQueue.status, n: sql<number>`count(*)` })
+    .from(embedQueue)
+    .where(kbName === undefined ? undefined : eq(embedQueue.kbName, kbName))
+    .groupBy(embedQueue.status);
+  const counts: Record<QueueStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
+  for (const r of rows) counts[r.status] = r.n;
+  return counts;
+}
+
+/** Whether anything is claimable now (the cron safety net's cheap check). */
+export async function hasDue(db: Db, now: number): Promise<boolean> {
+  const row = await db
+    .select({ one: sql<number>`1` })
+    .from(embedQueue)
+    .where(
+      or(
+        and(eq(embedQueue.status, "pending"), lte(embedQueue.nextAttemptAt, now)),
+        and(eq(embedQueue.status, "processing"), lte(embedQueue.leaseUntil, now)),
+      ),
+    )
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * Claims one entry's pending row for immediate embedding (sync mode), if it still holds `hash`.
+ */
+export async function claimEntry(
+  db: Db,
+  kbName: string,
+  entryId: string,
+  hash: string,
+  now: number,
+  leaseMs: number,
+): Promise<ClaimedRow | undefined> {
+  const leaseUntil = now + leaseMs;
+  const row = await db
+    .update(embedQueue)
+    .set({
+      status: "processing",
+      attempts: sql`${embedQueue.attempts} + 1`,
+      leaseUntil,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(embedQueue.kbName, kbName),
+        eq(embedQueue.entryId, entryId),
+        eq(embedQueue.status, "pending"),
+        eq(embedQueue.contentHash, hash),
+      ),
+    )
+    .returning()
+    .get();
+  if (!row) return undefined;
+  return {
+    kbName,
+    entryId,
+    attempts: row.attempts,
+    queuedAt: row.queuedAt,
+    contentHash: row.contentHash,
+    leaseUntil,
+  };
+}
+
+/**
+ * Queues entries that need a vector: with `force`, every entry (of one KB, or all); otherwise
+ * those with no queue row, and `done` rows whose vector is not of the active model.
+ * Rows already pending or processing are left alone. Returns how many rows were queued.
+ */
+export async function enqueueNeeded(
+  db: Db,
+  opts: { kb?: string; force: boolean; activeModel: string; now: number },
+): Promise<number> {
+  const { now } = opts;
+  const kb = opts.kb === undefined ? sql`` : sql`AND e.kb_name = ${opts.kb}`;
+  const needed = opts.force
+    ? sql`(q.status IS NULL OR q.status IN ('done', 'failed'))`
+    : sql`(q.status IS NULL OR (q.status = 'done' AND (q.model IS NULL OR q.model <> ${opts.activeModel})))`;
+  const rows = await db.all<{ entry_id: string }>(sql`
+    INSERT INTO embed_queue (kb_name, entry_id, queued_at, status, attempts, error,
+                             next_attempt_at, lease_until, content_hash, model, updated_at)
+    SELECT e.kb_name, e.id, ${now}, 'pending', 0, NULL, ${now}, NULL, e.content_hash, NULL, ${now}
+      FROM entries e
+      LEFT JOIN embed_queue q ON q.kb_name = e.kb_name AND q.entry_id = e.id
+     WHERE ${needed} ${kb}
+    ON CONFLICT (kb_name, entry_id) DO UPDATE SET
+      queued_at = excluded.queued_at, status = 'pending', attempts = 0, error = NULL,
+      next_attempt_at = excluded.next_attempt_at, lease_until = NULL,
+      content_hash = excluded.content_hash, model = NULL, updated_at = excluded.updated_at
+    RETURNING entry_id`);
+  return rows.length;
+}

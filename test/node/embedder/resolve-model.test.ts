@@ -1,0 +1,99 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveEmbedder } from "../../../src/node/resolve-model.js";
+import { tinyModelDir } from "./model.js";
+
+const offline = async (): Promise<Response> => {
+  throw new TypeError("fetch failed: getaddrinfo ENOTFOUND huggingface.co");
+};
+
+describe("resolveEmbedder", () => {
+  let dir = "";
+  let emptyCache = "";
+  const logs: string[] = [];
+  const log = (message: string) => logs.push(message);
+
+  beforeAll(async () => {
+    dir = await tinyModelDir();
+    emptyCache = await mkdtemp(join(tmpdir(), "pyrite-cache-"));
+  });
+  afterAll(async () => {
+    await rm(emptyCache, { recursive: true, force: true });
+  });
+
+  it("loads an explicit model directory with transformers", async () => {
+    const resolved = await resolveEmbedder({
+      PYRITE_MODEL: dir,
+      cacheDir: emptyCache,
+      allowDownload: false,
+      log,
+    });
+    expect(resolved.source).toBe("explicit");
+    expect(resolved.info.provider).toBe("transformers");
+    expect(resolved.info.model.dims).toBe(32);
+    expect(resolved.warning).toBeUndefined();
+  });
+
+  it("fails clearly when an explicit directory does not exist", async () => {
+    await expect(
+      resolveEmbedder({
+        PYRITE_MODEL: "./models/nope",
+        cacheDir: emptyCache,
+        allowDownload: false,
+        log,
+      }),
+    ).rejects.toThrow("model directory not found: ./models/nope");
+  });
+
+  it("fails clearly for an explicit hub id that is neither cached nor downloadable", async () => {
+    await expect(
+      resolveEmbedder({
+        PYRITE_MODEL: "someone/model",
+        cacheDir: emptyCache,
+        allowDownload: true,
+        log,
+        fetch: offline,
+      }),
+    ).rejects.toThrow(/not in the cache.*unreachable/);
+  });
+
+  it("uses the default model from the cache", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "pyrite-cache-"));
+    try {
+      await cp(dir, join(cache, "pyrite", "test-tiny"), { recursive: true });
+      const resolved = await resolveEmbedder({
+        cacheDir: cache,
+        allowDownload: false,
+        log,
+        defaultModel: "pyrite/test-tiny",
+      });
+      expect(resolved.source).toBe("cache");
+      expect(resolved.info.model.id).toBe("pyrite/test-tiny");
+      expect((await resolved.embedder.embed(["cached"])).vectors[0]).toHaveLength(32);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  it("falls back to the hash provider, loudly, with no model and no network", async () => {
+    logs.length = 0;
+    const started = performance.now();
+    const resolved = await resolveEmbedder({
+      cacheDir: emptyCache,
+      allowDownload: true,
+      log,
+      fetch: offline,
+    });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(resolved.source).toBe("fallback");
+    expect(resolved.info).toMatchObject({ provider: "hash", semantic: false });
+    expect(resolved.warning).toMatch(/NO EMBEDDING MODEL/);
+    const logged = logs.join("\n");
+    expect(logged).toMatch(/falling back to lexical hash embeddings/);
+    expect(logged).toMatch(/Semantic search is now LEXICAL/);
+    expect(logged).toMatch(/PYRITE_MODEL/);
+    expect(logged.split("\n").length).toBeGreaterThan(3);
+  });
+});

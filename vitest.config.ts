@@ -1,0 +1,53 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { generateTestModel } from "./scripts/model/generate.js";
+import { createTestEmbedderService } from "./test/support/test-embedder.js";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => {
+            const model = await generateTestModel({ size: "tiny" });
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  EMBED_MODE: "background",
+                  EMBED_BATCH_SIZE: "10",
+                  EMBED_MAX_ATTEMPTS: "3",
+                  EMBED_RETRY_BASE_MS: "1000",
+                  EMBED_LEASE_MS: "60000",
+                  // Alarms also fire on real time: keep kicked alarms far away so tests drive
+                  // the loop with runDurableObjectAlarm.
+                  EMBED_KICK_DELAY_MS: "3600000",
+                  EMBED_PROVIDER: "auto",
+                  CORS_ORIGINS: "",
+                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                },
+                serviceBindings: { EMBEDDER: createTestEmbedderService(model.dir) },
+              },
+            };
+          }),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/worker/**/*.test.ts"],
+          setupFiles: ["./test/worker/setup.ts"],
+          // The Node-side test embedder's fault switches are shared: one file at a time.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          include: ["test/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
