@@ -15,6 +15,7 @@ const settingsSchema = z.object({
   EMBED_KICK_DELAY_MS: intSetting(0, 3_600_000).default(0),
   EMBED_PROVIDER: z.enum(["auto", "service", "workers-ai", "hash"]).default("auto"),
   WORKERS_AI_MODEL: z.string().min(1).default("@cf/baai/bge-small-en-v1.5"),
+  EMBEDDER_URL: z.url().optional(),
   PYRITE_API_TOKEN: z.string().optional(),
   CORS_ORIGINS: z.string().default(""),
 });
@@ -30,6 +31,8 @@ export interface Settings {
   kickDelayMs: number;
   provider: "auto" | "service" | "workers-ai" | "hash";
   workersAiModel: string;
+  /** The Node embedder's URL where no `EMBEDDER` service binding exists (`wrangler dev`). */
+  embedderUrl: string | undefined;
   /** When set, every /api route and /ws require it. Empty means no authentication. */
   apiToken: string | undefined;
   /** Origins allowed by CORS; empty means CORS is closed. `*` allows any. */
@@ -65,6 +68,7 @@ export function readSettings(env: object): Settings {
     kickDelayMs: s.EMBED_KICK_DELAY_MS,
     provider: s.EMBED_PROVIDER,
     workersAiModel: s.WORKERS_AI_MODEL,
+    embedderUrl: s.EMBEDDER_URL,
     apiToken: s.PYRITE_API_TOKEN,
     corsOrigins: s.CORS_ORIGINS.split(",")
       .map((o) => o.trim())

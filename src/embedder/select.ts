@@ -24,6 +24,9 @@ function build(env: Env, settings: Settings): Embedder {
   if ((wanted === "auto" || wanted === "service") && env.EMBEDDER) {
     return createRemoteEmbedder(env.EMBEDDER);
   }
+  if ((wanted === "auto" || wanted === "service") && settings.embedderUrl) {
+    return createRemoteEmbedder({ fetch: (input, init) => fetch(input, init) }, settings.embedderUrl);
+  }
   if ((wanted === "auto" || wanted === "workers-ai") && env.AI) {
     return createWorkersAiEmbedder(env.AI, settings.workersAiModel);
   }

@@ -80,17 +80,23 @@ export function fallbackWarning(reason: string): string {
   ].join("\n");
 }
 
-async function hubReachable(options: ResolveEmbedderOptions, id: string): Promise<boolean> {
+/** Probes the Hub for `id`; undefined when reachable, else why not. */
+async function hubUnreachable(
+  options: ResolveEmbedderOptions,
+  id: string,
+): Promise<string | undefined> {
   const fetcher = options.fetch ?? ((input: string, init?: RequestInit) => fetch(input, init));
   const url = `${transformersEnv.remoteHost.replace(/\/+$/, "")}/${id}/resolve/main/config.json`;
+  const timeoutMs = options.probeTimeoutMs ?? DOWNLOAD_PROBE_TIMEOUT_MS;
   try {
-    const response = await fetcher(url, {
-      method: "HEAD",
-      signal: AbortSignal.timeout(options.probeTimeoutMs ?? DOWNLOAD_PROBE_TIMEOUT_MS),
-    });
-    return response.ok || (response.status >= 300 && response.status < 400);
-  } catch {
-    return false;
+    const response = await fetcher(url, { method: "HEAD", signal: AbortSignal.timeout(timeoutMs) });
+    if (response.ok || (response.status >= 300 && response.status < 400)) return undefined;
+    return `the Hub answered ${response.status} for ${url}`;
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    return timedOut
+      ? `the Hub did not answer within ${timeoutMs / 1000} s`
+      : `the Hub is unreachable (${error instanceof Error ? error.message : String(error)})`;
   }
 }
 
@@ -136,14 +142,17 @@ export async function resolveEmbedder(options: ResolveEmbedderOptions): Promise<
 
   const id = options.defaultModel ?? DEFAULT_MODEL_ID;
   if (isCached(options.cacheDir, id, options.quantized)) return load(options, id, false, "cache");
-  let reason = options.allowDownload
-    ? `${id} is not cached in ${options.cacheDir} and the Hub did not answer within ${(options.probeTimeoutMs ?? DOWNLOAD_PROBE_TIMEOUT_MS) / 1000} s`
-    : `${id} is not cached in ${options.cacheDir} and downloads are disabled`;
-  if (options.allowDownload && (await hubReachable(options, id))) {
-    try {
-      return await load(options, id, true, "download");
-    } catch (error) {
-      reason = `downloading ${id} failed: ${error instanceof Error ? error.message : String(error)}`;
+  let reason = `${id} is not cached in ${options.cacheDir} and downloads are disabled`;
+  if (options.allowDownload) {
+    const why = await hubUnreachable(options, id);
+    if (why === undefined) {
+      try {
+        return await load(options, id, true, "download");
+      } catch (error) {
+        reason = `downloading ${id} failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+    } else {
+      reason = `${id} is not cached in ${options.cacheDir} and ${why}`;
     }
   }
   const warning = fallbackWarning(reason);

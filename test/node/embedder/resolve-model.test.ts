@@ -56,7 +56,9 @@ describe("resolveEmbedder", () => {
         log,
         fetch: offline,
       }),
-    ).rejects.toThrow(/not in the cache.*unreachable/);
+    ).rejects.toThrow(
+      /not in the cache.*cannot be downloaded: the Hub is unreachable \(fetch failed/,
+    );
   });
 
   it("uses the default model from the cache", async () => {
@@ -94,6 +96,23 @@ describe("resolveEmbedder", () => {
     expect(logged).toMatch(/falling back to lexical hash embeddings/);
     expect(logged).toMatch(/Semantic search is now LEXICAL/);
     expect(logged).toMatch(/PYRITE_MODEL/);
+    expect(logged).toMatch(/Hub is unreachable/);
     expect(logged.split("\n").length).toBeGreaterThan(3);
+  });
+
+  it("gives up on a silent Hub after the probe timeout", async () => {
+    const hang = (_: string, init?: RequestInit) =>
+      new Promise<Response>((_resolve, reject) => {
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
+      });
+    const resolved = await resolveEmbedder({
+      cacheDir: emptyCache,
+      allowDownload: true,
+      log: () => {},
+      fetch: hang,
+      probeTimeoutMs: 50,
+    });
+    expect(resolved.source).toBe("fallback");
+    expect(resolved.warning).toMatch(/did not answer within 0.05 s/);
   });
 });
