@@ -11,7 +11,6 @@ import { EntriesService } from "./domain/entries-service";
 import { limits } from "./domain/entry-input";
 import { type EmbedPipeline, noPipeline } from "./domain/pipeline";
 import { embedWorkerStub } from "./embed-worker/embed-worker";
-import { selectEmbedder } from "./embedder/select";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
 import { IndexService } from "./pipeline/index-service";
@@ -21,6 +20,7 @@ import { indexRoutes } from "./routes/index-embed";
 import { searchRoutes } from "./routes/search";
 import { wsRoutes } from "./routes/ws";
 import { SearchService } from "./search/search-service";
+import { selectEmbedder } from "./select-embedder";
 import { openDb } from "./storage/db";
 
 /** Whether a background worker drains the queue in this configuration. */

@@ -5,8 +5,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
-import { selectEmbedder } from "../embedder/select";
 import { type BatchOutcome, processClaimed } from "../pipeline/process-batch";
+import { selectEmbedder } from "../select-embedder";
 import {
   type EntryEventMessage,
   type HelloMessage,

@@ -132,11 +132,12 @@ export async function resolveEmbedder(options: ResolveEmbedderOptions): Promise<
     if (looksLikePath(explicit)) throw new Error(`model directory not found: ${explicit}`);
     if (isCached(options.cacheDir, explicit, options.quantized))
       return load(options, explicit, false, "explicit");
-    if (options.allowDownload && (await hubReachable(options, explicit)))
-      return load(options, explicit, true, "explicit");
+    const why = options.allowDownload
+      ? await hubUnreachable(options, explicit)
+      : "downloads are disabled";
+    if (why === undefined) return load(options, explicit, true, "explicit");
     throw new Error(
-      `model ${explicit} is not in the cache (${options.cacheDir}) and cannot be downloaded` +
-        (options.allowDownload ? " (the Hub is unreachable)" : " (downloads are disabled)"),
+      `model ${explicit} is not in the cache (${options.cacheDir}) and cannot be downloaded: ${why}`,
     );
   }
 

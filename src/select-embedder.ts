@@ -2,11 +2,11 @@
  * Picks the worker's embedder from its bindings: the Node embedder behind `EMBEDDER` (local),
  * Workers AI behind `AI` (deployed), or the lexical `hash` fallback.
  */
-import type { Settings } from "../config";
-import { createHashEmbedder } from "./hash";
-import { createRemoteEmbedder } from "./remote";
-import type { Embedder } from "./types";
-import { createWorkersAiEmbedder } from "./workers-ai";
+import type { Settings } from "./config";
+import { createHashEmbedder } from "./embedder/hash";
+import { createRemoteEmbedder } from "./embedder/remote";
+import type { Embedder } from "./embedder/types";
+import { createWorkersAiEmbedder } from "./embedder/workers-ai";
 
 const cache = new WeakMap<object, Embedder>();
 
@@ -25,7 +25,10 @@ function build(env: Env, settings: Settings): Embedder {
     return createRemoteEmbedder(env.EMBEDDER);
   }
   if ((wanted === "auto" || wanted === "service") && settings.embedderUrl) {
-    return createRemoteEmbedder({ fetch: (input, init) => fetch(input, init) }, settings.embedderUrl);
+    return createRemoteEmbedder(
+      { fetch: (input, init) => fetch(input, init) },
+      settings.embedderUrl,
+    );
   }
   if ((wanted === "auto" || wanted === "workers-ai") && env.AI) {
     return createWorkersAiEmbedder(env.AI, settings.workersAiModel);
