@@ -17,6 +17,7 @@ import { IndexService } from "./pipeline/index-service";
 import { entriesRoutes } from "./routes/entries";
 import { healthRoutes } from "./routes/health";
 import { indexRoutes } from "./routes/index-embed";
+import { mcpRoutes } from "./routes/mcp";
 import { searchRoutes } from "./routes/search";
 import { wsRoutes } from "./routes/ws";
 import { SearchService } from "./search/search-service";
@@ -98,12 +99,14 @@ export function createApp() {
   );
   app.use("/api/*", requireToken());
   app.use("/ws", requireToken());
+  app.use("/mcp", requireToken());
 
   app.route("/health", healthRoutes);
   app.route("/api/entries", entriesRoutes);
   app.route("/api/search", searchRoutes);
   app.route("/api/index", indexRoutes);
   app.route("/ws", wsRoutes);
+  app.route("/mcp", mcpRoutes);
 
   app.notFound(() => {
     throw new ApiError(404, "not_found", "no such route");

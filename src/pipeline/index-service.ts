@@ -8,7 +8,13 @@ import type { EmbedWorker, WorkerStatus } from "../embed-worker/embed-worker";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
 import type { Db } from "../storage/db";
-import { claimDue, enqueueNeeded, retryFailed } from "../storage/queue";
+import {
+  claimDue,
+  enqueueNeeded,
+  type FailedRow,
+  listFailed,
+  retryFailed,
+} from "../storage/queue";
 import { processClaimed } from "./process-batch";
 import { type EmbedStatus, readEmbedStatus } from "./status";
 
@@ -86,10 +92,16 @@ export class IndexService {
     return this.requireWorker().resume();
   }
 
-  async retryFailed(kb?: string): Promise<{ requeued: number }> {
-    const requeued = await retryFailed(this.deps.db, this.now(), kb);
+  /** Requeues failed rows: all, one KB's, or one entry's (`id` with `kb`). */
+  async retryFailed(kb?: string, id?: string): Promise<{ requeued: number }> {
+    const requeued = await retryFailed(this.deps.db, this.now(), kb, id);
     if (requeued > 0 && this.deps.worker) await this.deps.worker.kick();
     return { requeued };
+  }
+
+  /** The most recently failed rows, with their errors. */
+  async failed(kb: string | undefined, limit: number): Promise<{ failed: FailedRow[] }> {
+    return { failed: await listFailed(this.deps.db, limit, kb) };
   }
 
   private async workerStatus(): Promise<WorkerStatus | null> {

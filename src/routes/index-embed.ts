@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { kbNameSchema } from "../domain/entry-input";
+import { entryIdSchema, kbNameSchema } from "../domain/entry-input";
 import { optionalJsonBody, validate } from "../middleware/validate";
 
 const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
@@ -12,7 +12,16 @@ const embedBody = z.strictObject({
   background: z.boolean().default(false),
   limit: z.number().int().min(1).max(64).optional(),
 });
-const kbOnlyBody = z.strictObject({ kb: kbNameSchema.optional() });
+const retryBody = z
+  .strictObject({ kb: kbNameSchema.optional(), id: entryIdSchema.optional() })
+  .refine((b) => b.id === undefined || b.kb !== undefined, {
+    message: "id needs kb",
+    path: ["kb"],
+  });
+const failedQuery = z.object({
+  kb: kbNameSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
 
 export const indexRoutes = new Hono<AppEnv>()
   .get("/embed-status", validate("query", kbOnlyQuery), async (c) =>
@@ -23,7 +32,11 @@ export const indexRoutes = new Hono<AppEnv>()
   )
   .post("/embed/pause", async (c) => c.json({ worker: await c.var.index.pause() }))
   .post("/embed/resume", async (c) => c.json({ worker: await c.var.index.resume() }))
+  .get("/embed/failed", validate("query", failedQuery), async (c) => {
+    const { kb, limit } = c.req.valid("query");
+    return c.json(await c.var.index.failed(kb, limit));
+  })
   .post("/embed/retry-failed", async (c) => {
-    const body = await optionalJsonBody(c.req.raw, kbOnlyBody);
-    return c.json(await c.var.index.retryFailed(body.kb));
+    const body = await optionalJsonBody(c.req.raw, retryBody);
+    return c.json(await c.var.index.retryFailed(body.kb, body.id));
   });

@@ -1,0 +1,172 @@
+/**
+ * Starts the whole local system: the worker on workerd through Miniflare (options derived from
+ * wrangler.toml), persisted state, D1 migrations, the Node embedder behind `EMBEDDER`, and the
+ * cron safety net that Miniflare does not run by itself.
+ */
+import { createServer } from "node:net";
+import { dirname } from "node:path";
+import { Miniflare } from "miniflare";
+import { unstable_readConfig } from "wrangler";
+import { createEmbedderHandler } from "../node/embedder-handler.js";
+import { type ResolvedEmbedder, resolveEmbedder } from "../node/resolve-model.js";
+import { bundleWorker, type WorkerBundle } from "./bundle.js";
+import { oneLine, StartupError } from "./errors.js";
+import { buildMiniflareOptions } from "./miniflare-options.js";
+import { applyMigrations, readMigrationSources } from "./migrations.js";
+import { DEFAULT_MODEL_CACHE, WRANGLER_CONFIG } from "./paths.js";
+import { type DrainReport, drainForShutdown, resumeAfterShutdown } from "./shutdown.js";
+import { guardRuntime } from "./runtime-guard.js";
+import { prepareStateDir } from "./state-dir.js";
+import { type LauncherStatus, workerApi } from "./worker-api.js";
+
+/** How the server is started. */
+export interface LaunchOptions {
+  host: string;
+  port: number;
+  stateDir: string;
+  /** `--no-worker`: EMBED_MODE=sync, the seed's single-request mode. */
+  noWorker: boolean;
+  /** The process environment (overrides of `[vars]`, PYRITE_MODEL, PYRITE_API_TOKEN). */
+  env: NodeJS.ProcessEnv;
+  /** Diagnostics (model loading, warnings): stderr. */
+  warn: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  url: string;
+  /** The effective `[vars]` (after environment overrides). */
+  vars: Record<string, string>;
+  embedder: ResolvedEmbedder;
+  /** The worker's view of its embedder and state, read once started. */
+  status: LauncherStatus;
+  /** Pauses, drains (bounded) and disposes everything. */
+  stop(options?: { drainTimeoutMs?: number }): Promise<DrainReport>;
+}
+
+const CRON_PERIOD_MS = 60_000;
+
+/** Fails with a clear line if `host:port` is taken (workerd's own failure is a wall of text). */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((done, fail) => {
+    const probe = createServer();
+    probe.once("error", (error: NodeJS.ErrnoException) => {
+      fail(
+        new StartupError(
+          error.code === "EADDRINUSE"
+            ? `port ${port} on ${host} is already in use (another pyrite server?); choose another with --port or PORT`
+            : `cannot listen on ${host}:${port} (${error.code ?? error.message})`,
+        ),
+      );
+    });
+    probe.listen(port, host, () => probe.close(() => done()));
+  });
+}
+
+async function loadEmbedder(options: LaunchOptions): Promise<ResolvedEmbedder> {
+  try {
+    return await resolveEmbedder({
+      PYRITE_MODEL: options.env.PYRITE_MODEL,
+      cacheDir: options.env.PYRITE_MODEL_CACHE || DEFAULT_MODEL_CACHE,
+      allowDownload: options.env.PYRITE_OFFLINE !== "1",
+      log: options.warn,
+    });
+  } catch (error) {
+    throw new StartupError(`cannot load the embedding model: ${oneLine(error)}`);
+  }
+}
+
+/** The crons of wrangler.toml; every one of them is run each minute (the worker's are `* * * * *`). */
+function readCrons(): string[] {
+  return unstable_readConfig({ config: WRANGLER_CONFIG }).triggers.crons ?? [];
+}
+
+/** Starts the server; throws StartupError for anything the user can fix. */
+export async function launchServer(options: LaunchOptions): Promise<RunningServer> {
+  await prepareStateDir(options.stateDir);
+  await assertPortFree(options.host, options.port);
+  // The bundle (≈1 s) and the model load are independent: overlap them.
+  const bundling = bundleWorker();
+  let bundle: WorkerBundle | undefined;
+  let embedder: ResolvedEmbedder;
+  try {
+    [embedder, bundle] = await Promise.all([loadEmbedder(options), bundling]);
+  } catch (error) {
+    await bundling.then((b) => b.dispose(), () => undefined);
+    throw error;
+  }
+
+  await guardRuntime(dirname(bundle.scriptPath));
+  const { options: mfOptions, vars } = buildMiniflareOptions({
+    scriptPath: bundle.scriptPath,
+    stateDir: options.stateDir,
+    host: options.host,
+    port: options.port,
+    env: options.env,
+    forced: options.noWorker ? { EMBED_MODE: "sync" } : {},
+    embedder: createEmbedderHandler(embedder.embedder),
+  });
+  const mf = new Miniflare(mfOptions);
+  let cron: NodeJS.Timeout | undefined;
+  const disposeAll = async () => {
+    if (cron) clearInterval(cron);
+    await mf.dispose().catch(() => undefined);
+    await bundle?.dispose();
+  };
+  try {
+    let url: URL;
+    try {
+      url = await mf.ready;
+    } catch (error) {
+      throw new StartupError(`the Workers runtime failed to start on ${options.host}:${options.port}: ${oneLine(error)}`);
+    }
+    for (const source of readMigrationSources()) {
+      const applied = await applyMigrations(await mf.getD1Database(source.binding), source);
+      if (applied.length > 0) options.warn(`applied D1 migrations: ${applied.join(", ")}`);
+    }
+    const api = workerApi(mf, vars.PYRITE_API_TOKEN);
+    const background = vars.EMBED_MODE === "background";
+    if (background) await resumeAfterShutdown({ api, stateDir: options.stateDir });
+    const status = await api<LauncherStatus>("GET", "/api/index/embed-status");
+
+    const crons = readCrons();
+    const worker = await mf.getWorker();
+    const tick = () => {
+      for (const c of crons) {
+        worker.scheduled({ cron: c, scheduledTime: new Date() }).catch((error: unknown) => {
+          options.warn(`scheduled handler failed: ${oneLine(error)}`);
+        });
+      }
+    };
+    if (crons.length > 0) {
+      // Once now, so an alarm lost by a hard kill is re-armed at once, then every minute.
+      tick();
+      cron = setInterval(tick, CRON_PERIOD_MS);
+      cron.unref();
+    }
+
+    let stopping: Promise<DrainReport> | undefined;
+    const stop = (stopOptions?: { drainTimeoutMs?: number }) => {
+      stopping ??= (async () => {
+        if (cron) clearInterval(cron);
+        try {
+          return await drainForShutdown({
+            api,
+            stateDir: options.stateDir,
+            background,
+            timeoutMs: stopOptions?.drainTimeoutMs,
+            warn: options.warn,
+          });
+        } finally {
+          await disposeAll();
+        }
+      })();
+      return stopping;
+    };
+    return { url: url.href.replace(/\/$/, ""), vars, embedder, status, stop };
+  } catch (error) {
+    await disposeAll();
+    throw error;
+  }
+}
