@@ -1,0 +1,117 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, createEntry, resetEmbedder, worker } from "./helpers";
+
+type SearchBody = {
+  results: { id: string; kb_name: string; snippet: string; score: number }[];
+  semantic: boolean;
+  model: string | null;
+  semantic_coverage: { embedded: number; entries: number; ratio: number } | null;
+};
+
+async function search(query: string): Promise<SearchBody> {
+  const res = await api(`/api/search?${query}`);
+  expect(res.status).toBe(200);
+  return res.json();
+}
+
+beforeAll(async () => {
+  await resetEmbedder();
+  await createEntry({
+    kb: "policy",
+    title: "Climate Policy",
+    summary: "Climate change mitigation through carbon pricing",
+    body: "Carbon emissions targets, climate change adaptation and the energy transition.",
+  });
+  await createEntry({
+    kb: "policy",
+    title: "Tax Reform",
+    body: "Income tax brackets, deductions and the corporate rate.",
+  });
+  await createEntry({
+    kb: "policy",
+    title: "Immigration Policy",
+    body: "Visa quotas, asylum procedures and border administration.",
+  });
+  for (let i = 0; i < 12; i++) {
+    await createEntry({ kb: "pages", title: `Garden note ${i}`, body: `garden soil compost ${i}` });
+  }
+  await createEntry({ kb: "other", title: "Climate elsewhere", body: "climate in another kb" });
+});
+
+describe("keyword search (FTS5)", () => {
+  it("ranks by bm25 with title weighted, and returns snippets", async () => {
+    const body = await search("q=climate&kb=policy");
+    expect(body.results[0]?.id).toBe("climate-policy");
+    expect(body.results[0]?.snippet).toMatch(/\[climate\]/i);
+    expect(body.results.map((r) => r.id)).not.toContain("tax-reform");
+  });
+
+  it("treats query syntax as plain words (no FTS5 injection)", async () => {
+    const body = await search(`q=${encodeURIComponent('climate" OR body:* NEAR(')}&kb=policy`);
+    expect(body.results[0]?.id).toBe("climate-policy");
+  });
+
+  it("filters by kb", async () => {
+    const body = await search("q=climate&kb=other");
+    expect(body.results.map((r) => r.kb_name)).toEqual(["other"]);
+  });
+
+  it("pages without overlap", async () => {
+    const first = await search("q=garden&kb=pages&limit=5&offset=0");
+    const second = await search("q=garden&kb=pages&limit=5&offset=5");
+    expect(first.results).toHaveLength(5);
+    expect(second.results).toHaveLength(5);
+    const overlap = first.results.filter((a) => second.results.some((b) => b.id === a.id));
+    expect(overlap).toEqual([]);
+  });
+
+  it("rejects a bad mode or missing q with 400", async () => {
+    expect((await api("/api/search?q=x&mode=fuzzy")).status).toBe(400);
+    expect((await api("/api/search")).status).toBe(400);
+  });
+});
+
+describe("semantic and hybrid search", () => {
+  it("admits partial coverage before anything is embedded", async () => {
+    const body = await search("q=climate&kb=policy&mode=semantic");
+    expect(body.results).toEqual([]);
+    expect(body.semantic_coverage).toMatchObject({ embedded: 0, entries: 3, ratio: 0 });
+  });
+
+  it("ranks the climate entry first for pyrite's own query", async () => {
+    await runDurableObjectAlarm(worker());
+    const body = await search(
+      `q=${encodeURIComponent("climate change carbon emissions")}&kb=policy&mode=semantic`,
+    );
+    expect(body.results.map((r) => r.id)[0]).toBe("climate-policy");
+    expect(body.results).toHaveLength(3);
+    expect(body.semantic_coverage).toMatchObject({ embedded: 3, entries: 3, ratio: 1 });
+    // The test embedder is the lexical hash provider, and the response says so.
+    expect(body.semantic).toBe(false);
+    expect(body.model).toContain("hash");
+  });
+
+  it("hybrid fuses keyword and semantic ranks", async () => {
+    const body = await search(`q=${encodeURIComponent("carbon pricing")}&kb=policy&mode=hybrid`);
+    expect(body.results[0]?.id).toBe("climate-policy");
+    const scores = body.results.map((r) => r.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+  });
+
+  it("semantic pages do not overlap", async () => {
+    const first = await search("q=garden&kb=pages&mode=semantic&limit=6&offset=0");
+    const second = await search("q=garden&kb=pages&mode=semantic&limit=6&offset=6");
+    expect(first.results).toHaveLength(6);
+    expect(second.results).toHaveLength(6);
+    expect(first.results.filter((a) => second.results.some((b) => b.id === a.id))).toEqual([]);
+  });
+
+  it("never returns a deleted entry", async () => {
+    await createEntry({ kb: "gone", title: "Vanishing act", body: "vanishing" });
+    await runDurableObjectAlarm(worker());
+    expect((await search("q=vanishing&kb=gone&mode=semantic")).results).toHaveLength(1);
+    await api("/api/entries/vanishing-act?kb=gone", { method: "DELETE" });
+    expect((await search("q=vanishing&kb=gone&mode=semantic")).results).toEqual([]);
+  });
+});

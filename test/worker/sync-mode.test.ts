@@ -1,0 +1,100 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { controlEmbedder, queueRows, resetEmbedder, vectorRows } from "./helpers";
+
+const app = createApp();
+
+/** The app as configured with EMBED_MODE overridden (settings are parsed per env object). */
+async function call(mode: string, method: string, path: string, body?: unknown) {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(
+    new Request(`http://pyrite.test${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }),
+    { ...env, EMBED_MODE: mode },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+beforeEach(resetEmbedder);
+
+describe("EMBED_MODE=sync (no background worker)", () => {
+  it("embeds inside the write and says so", async () => {
+    const res = await call("sync", "POST", "/api/entries", { kb: "sync", title: "Right now" });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as {
+      entry: { content_hash: string };
+      embedding: { status: string };
+    };
+    expect(body.embedding.status).toBe("embedded");
+    const [vector] = (await vectorRows()).filter((v) => v.kb_name === "sync");
+    expect(vector?.content_hash).toBe(body.entry.content_hash);
+    expect((await queueRows()).find((r) => r.kb_name === "sync")?.status).toBe("done");
+  });
+
+  it("a failed embedding still saves the entry and leaves it queued, never silently", async () => {
+    await controlEmbedder({ failNext: 1 });
+    const res = await call("sync", "POST", "/api/entries", { kb: "sync", title: "Unlucky" });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { embedding: { status: string; error: string } };
+    expect(body.embedding.status).toBe("queued_after_error");
+    expect(body.embedding.error).toContain("injected failure");
+    const read = await call("sync", "GET", "/api/entries/unlucky?kb=sync");
+    expect(read.status).toBe(200);
+    expect((await queueRows()).find((r) => r.entry_id === "unlucky")).toMatchObject({
+      status: "pending",
+      attempts: 1,
+    });
+  });
+
+  it("status says the worker is absent; a synchronous index embed catches up", async () => {
+    const status = (await (
+      await call("sync", "GET", "/api/index/embed-status?kb=sync")
+    ).json()) as {
+      worker: { state: string };
+      pending: number;
+    };
+    expect(status.worker.state).toBe("absent");
+    expect(status.pending).toBe(1);
+    await env.DB.prepare("UPDATE embed_queue SET next_attempt_at = 0").run();
+    const res = await call("sync", "POST", "/api/index/embed", {});
+    const body = (await res.json()) as { batch: { embedded: number }; status: { pending: number } };
+    expect(body.batch.embedded).toBe(1);
+    expect(body.status.pending).toBe(0);
+    // Background-only controls refuse clearly where there is no worker.
+    expect((await call("sync", "POST", "/api/index/embed/pause")).status).toBe(409);
+  });
+
+  it("an update in sync mode re-embeds; an unchanged one does not", async () => {
+    await call("sync", "POST", "/api/entries", { kb: "sync2", title: "Versioned", body: "one" });
+    const changed = await call("sync", "PATCH", "/api/entries/versioned?kb=sync2", { body: "two" });
+    expect(((await changed.json()) as { embedding: { status: string } }).embedding.status).toBe(
+      "embedded",
+    );
+    const same = await call("sync", "PATCH", "/api/entries/versioned?kb=sync2", { importance: 2 });
+    expect(((await same.json()) as { embedding: { status: string } }).embedding.status).toBe(
+      "unchanged",
+    );
+  });
+});
+
+describe("EMBED_MODE=off", () => {
+  it("writes queue nothing; the status counts them as missing", async () => {
+    const res = await call("off", "POST", "/api/entries", { kb: "off", title: "Keyword only" });
+    expect(((await res.json()) as { embedding: { status: string } }).embedding.status).toBe(
+      "disabled",
+    );
+    expect((await queueRows()).filter((r) => r.kb_name === "off")).toEqual([]);
+    const status = (await (await call("off", "GET", "/api/index/embed-status?kb=off")).json()) as {
+      entries: number;
+      missing: number;
+    };
+    expect(status).toMatchObject({ entries: 1, missing: 1 });
+  });
+});
