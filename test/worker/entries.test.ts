@@ -55,3 +55,161 @@ describe("POST /api/entries", () => {
     expect(after?.n).toBe(before?.n);
   });
 });
+
+describe("ids", () => {
+  it.each([
+    ["Hello World", "hello-world"],
+    ["  Leading & trailing!!  ", "leading-trailing"],
+    ["C++ / Rust: a comparison", "c-rust-a-comparison"],
+    ["Ünïcödé Title", "n-c-d-title"],
+  ])("slugs %j to %j", async (title, id) => {
+    const { entry } = await createEntry({ kb: "slugs", title });
+    expect(entry.id).toBe(id);
+  });
+
+  it("an explicit id wins over the slug", async () => {
+    const { entry } = await createEntry({ kb: "slugs", title: "Whatever", id: "My_ID.v2" });
+    expect(entry.id).toBe("My_ID.v2");
+  });
+
+  it("a title with nothing to slug needs an explicit id", async () => {
+    const res = await send("POST", "/api/entries", { kb: "slugs", title: "!!!" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_id" } });
+  });
+
+  it("the same id may exist in two KBs", async () => {
+    await createEntry({ kb: "kb-one", title: "Shared" });
+    await createEntry({ kb: "kb-two", title: "Shared" });
+  });
+});
+
+describe("GET /api/entries", () => {
+  it("lists a KB in id order with limit/offset and the total", async () => {
+    for (const t of ["c", "a", "b"]) await createEntry({ kb: "listing", title: t });
+    const res = await api("/api/entries?kb=listing&limit=2&offset=1");
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { entries: { id: string }[]; total: number };
+    expect(body.total).toBe(3);
+    expect(body.entries.map((e) => e.id)).toEqual(["b", "c"]);
+  });
+
+  it.each(["", "?kb=", "?kb=UPPER", "?kb=ok&limit=0", "?kb=ok&limit=501", "?kb=ok&offset=-1"])(
+    "rejects %j with 400",
+    async (query) => {
+      const res = await api(`/api/entries${query}`);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+    },
+  );
+});
+
+describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
+  it("reads an entry with its embedding state", async () => {
+    await createEntry({ kb: "crud", title: "Readable", metadata: { source: "x", n: 1 } });
+    const res = await api("/api/entries/readable?kb=crud");
+    const body = (await res.json()) as {
+      entry: { metadata: unknown };
+      embedding: { status: string; attempts: number };
+    };
+    expect(body.entry.metadata).toEqual({ source: "x", n: 1 });
+    expect(body.embedding).toMatchObject({ status: "pending", attempts: 0 });
+  });
+
+  it("404s for an unknown entry, in the error shape", async () => {
+    for (const [method, body] of [
+      ["GET", undefined],
+      ["PATCH", { body: "x" }],
+      ["PUT", { title: "x" }],
+      ["DELETE", undefined],
+    ] as const) {
+      const res = body
+        ? await send(method, "/api/entries/nope?kb=crud", body)
+        : await api("/api/entries/nope?kb=crud", { method });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { code: "entry_not_found" } });
+    }
+  });
+
+  it("PUT replaces every field (omitted ones return to defaults)", async () => {
+    await createEntry({
+      kb: "crud",
+      title: "Replace me",
+      tags: ["t"],
+      importance: 9,
+      summary: "s",
+    });
+    const res = await send("PUT", "/api/entries/replace-me?kb=crud", { title: "Replaced" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      entry: Record<string, unknown>;
+      embedding: { status: string };
+    };
+    expect(body.entry).toMatchObject({
+      id: "replace-me",
+      title: "Replaced",
+      tags: [],
+      importance: 5,
+      summary: "",
+    });
+    expect(body.embedding.status).toBe("queued");
+  });
+
+  it("PATCH changes only the given fields and needs at least one", async () => {
+    await createEntry({ kb: "crud", title: "Patch me", body: "keep", tags: ["k"] });
+    const res = await send("PATCH", "/api/entries/patch-me?kb=crud", { importance: 7 });
+    expect(await res.json()).toMatchObject({ entry: { body: "keep", tags: ["k"], importance: 7 } });
+    const empty = await send("PATCH", "/api/entries/patch-me?kb=crud", {});
+    expect(empty.status).toBe(400);
+  });
+
+  it("rejects a body kb that differs from ?kb=", async () => {
+    await createEntry({ kb: "crud", title: "Mine" });
+    const res = await send("PATCH", "/api/entries/mine?kb=crud", { kb: "other", body: "x" });
+    expect(res.status).toBe(400);
+  });
+
+  it("DELETE removes the entry, its queue row and its vector together", async () => {
+    await createEntry({ kb: "crud", title: "Doomed entry" });
+    await env.DB.prepare(
+      "INSERT INTO entry_embeddings (kb_name, entry_id, model, dims, content_hash, vector, embedded_at) VALUES ('crud', 'doomed-entry', 'm', 1, 'h', x'00000000', 1)",
+    ).run();
+    const res = await api("/api/entries/doomed-entry?kb=crud", { method: "DELETE" });
+    expect(res.status).toBe(200);
+    const count = async (table: string) =>
+      (
+        await env.DB.prepare(
+          `SELECT count(*) AS n FROM ${table} WHERE kb_name = 'crud' AND ${table === "entries" ? "id" : "entry_id"} = 'doomed-entry'`,
+        ).first<{ n: number }>()
+      )?.n;
+    expect([
+      await count("entries"),
+      await count("embed_queue"),
+      await count("entry_embeddings"),
+    ]).toEqual([0, 0, 0]);
+  });
+
+  it("413s a request body over 2 MiB, and 400s a body field over 1 MiB", async () => {
+    const huge = await send("POST", "/api/entries", {
+      kb: "big",
+      title: "t",
+      body: "x".repeat(2 * 1024 * 1024 + 10),
+    });
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ error: { code: "payload_too_large" } });
+    const big = await send("POST", "/api/entries", {
+      kb: "big",
+      title: "t",
+      body: "x".repeat(1024 * 1024 + 10),
+    });
+    expect(big.status).toBe(400);
+  });
+});
+
+describe("GET /health", () => {
+  it("answers with D1 reachable", async () => {
+    const res = await api("/health");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, embed_mode: "background" });
+  });
+});

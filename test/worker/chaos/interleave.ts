@@ -1,0 +1,254 @@
+/**
+ * Seeded random interleavings of writes (create, replace, patch, delete) with the embedding loop:
+ * alarm runs, synchronous batches, batches held at the embedder while writes race them, evictions
+ * mid-batch, a second (sync-mode) worker stealing expired leases, and embedder faults switched on
+ * and off. A model of what every write answered is checked against D1 after every step.
+ */
+import { abortAllDurableObjects, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createApp } from "../../../src/app";
+import { api, controlEmbedder, expireLeases, makeDue, resetEmbedder, send } from "../helpers";
+import { alwaysViolations, storedHashes } from "./invariants";
+import type { Rng } from "./prng";
+import { parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./driver";
+
+/** What the writes so far say a KB holds: id → its fields and content hash. */
+type Model = Map<string, { title: string; body: string; hash: string }>;
+
+/** A second app in `EMBED_MODE=sync` with the in-process hash embedder: a competing worker. */
+const syncEnv = { ...env, EMBED_MODE: "sync", EMBED_PROVIDER: "hash" };
+const syncApp = createApp();
+
+async function syncSend(method: string, path: string, body: unknown): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await syncApp.fetch(
+    new Request(`http://pyrite.test${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+    syncEnv,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+const WORDS = [
+  "alpha", "beta", "gamma", "delta", "river", "stone", "cloud", "ember", "quartz", "willow",
+  "harbor", "signal", "lantern", "meadow", "cipher", "orbit", "glacier", "pyrite",
+] as const;
+
+type WriteOp = "create" | "put" | "patchText" | "patchTags" | "delete" | "syncPut";
+type LoopOp = "alarm" | "processNow" | "held" | "evict" | "steal" | "fault" | "retryFailed";
+
+const writeWeights: Record<WriteOp, number> = {
+  create: 4,
+  put: 2,
+  patchText: 2,
+  patchTags: 1,
+  delete: 2,
+  syncPut: 1,
+};
+const stepWeights: Record<WriteOp | LoopOp, number> = {
+  ...writeWeights,
+  alarm: 4,
+  processNow: 1,
+  held: 2.5,
+  evict: 1,
+  steal: 1,
+  fault: 1.5,
+  retryFailed: 0.5,
+};
+
+/** One seeded run over its own KB. */
+export class Interleaving {
+  readonly model: Model = new Map();
+  readonly log: string[] = [];
+  private readonly ids: string[];
+
+  constructor(
+    private readonly rng: Rng,
+    readonly kb: string,
+    idPool = 10,
+  ) {
+    this.ids = Array.from({ length: idPool }, (_, i) => `e${i}`);
+  }
+
+  /** A random text; some carry the word the `failTexts` fault poisons. */
+  private text(): string {
+    const words = Array.from({ length: this.rng.int(1, 12) }, () => this.rng.pick(WORDS));
+    if (this.rng.chance(0.12)) words.push("poison");
+    return words.join(" ");
+  }
+
+  private fail(message: string): never {
+    const steps = this.log.join("\n    ");
+    throw new Error(`chaos seed ${this.rng.seed} (kb ${this.kb}): ${message}\n  steps:\n    ${steps}`);
+  }
+
+  private async expectStatus(res: Response, want: number, what: string): Promise<unknown> {
+    const body: unknown = await res.json();
+    if (res.status !== want) {
+      this.fail(`${what}: expected ${want}, got ${res.status} ${JSON.stringify(body)}`);
+    }
+    return body;
+  }
+
+  /** Records a successful write's answer in the model and checks what it says about embedding. */
+  private applyWrite(body: unknown, previous: string | undefined, what: string, sync = false) {
+    const { entry, embedding } = body as {
+      entry: { id: string; title: string; body: string; content_hash: string };
+      embedding: { status: string };
+    };
+    const changed = entry.content_hash !== previous;
+    const wanted = !changed ? ["unchanged"] : sync ? ["embedded", "queued_after_error"] : ["queued"];
+    if (!wanted.includes(embedding.status)) {
+      this.fail(`${what}: embedding ${embedding.status}, expected ${wanted.join(" or ")}`);
+    }
+    this.model.set(entry.id, { title: entry.title, body: entry.body, hash: entry.content_hash });
+  }
+
+  /** One random write against the KB; the answer must match the model exactly. */
+  async write(op: WriteOp): Promise<void> {
+    const id = this.rng.pick(this.ids);
+    const known = this.model.get(id);
+    const path = `/api/entries/${id}?kb=${this.kb}`;
+    const what = `${op} ${id}`;
+    this.log.push(what);
+    switch (op) {
+      case "create": {
+        const res = await send("POST", "/api/entries", {
+          kb: this.kb,
+          id,
+          title: this.text(),
+          body: this.text(),
+        });
+        if (known) await this.expectStatus(res, 409, what);
+        else this.applyWrite(await this.expectStatus(res, 201, what), undefined, what);
+        return;
+      }
+      case "put":
+      case "syncPut": {
+        // Sometimes the very same text: an update that must enqueue nothing.
+        const same = known !== undefined && this.rng.chance(0.25);
+        const fields = same ? { title: known.title, body: known.body } : { title: this.text(), body: this.text() };
+        const res = op === "put" ? await send("PUT", path, fields) : await syncSend("PUT", path, fields);
+        if (!known) await this.expectStatus(res, 404, what);
+        else this.applyWrite(await this.expectStatus(res, 200, what), known.hash, what, op === "syncPut");
+        return;
+      }
+      case "patchText": {
+        const res = await send("PATCH", path, { body: this.text() });
+        if (!known) await this.expectStatus(res, 404, what);
+        else this.applyWrite(await this.expectStatus(res, 200, what), known.hash, what);
+        return;
+      }
+      case "patchTags": {
+        const res = await send("PATCH", path, { tags: [this.rng.pick(WORDS)] });
+        if (!known) await this.expectStatus(res, 404, what);
+        else this.applyWrite(await this.expectStatus(res, 200, what), known.hash, what);
+        return;
+      }
+      case "delete": {
+        const res = await api(path, { method: "DELETE" });
+        await this.expectStatus(res, known ? 200 : 404, what);
+        this.model.delete(id);
+        return;
+      }
+    }
+  }
+
+  private async randomWrites(min: number, max: number): Promise<void> {
+    const n = this.rng.int(min, max);
+    for (let i = 0; i < n; i++) await this.write(this.rng.weighted(writeWeights));
+  }
+
+  /** Holds a batch at the embedder, races writes against it, then lets it go (or evicts it). */
+  private async heldBatch(mode: "release" | "evict" | "steal"): Promise<void> {
+    await controlEmbedder({ block: true });
+    const run = startAlarm();
+    const held = await untilHeld(run);
+    this.log.push(`  batch ${held ? "held" : "had nothing to claim"}`);
+    await this.randomWrites(mode === "release" ? 1 : 0, 4);
+    if (mode === "evict") {
+      await abortAllDurableObjects();
+      this.log.push("  evicted");
+    }
+    if (mode === "steal") {
+      // The held claims' leases run out; a second worker takes and finishes those rows.
+      await expireLeases();
+      const res = await syncSend("POST", "/api/index/embed", { limit: 64 });
+      await this.expectStatus(res, 200, "steal: sync batch");
+    }
+    await releaseEmbedder();
+    const error = await run.result;
+    if (mode === "evict" && held && error === null) this.fail("an evicted alarm run succeeded");
+    if (mode !== "evict" && error !== null) this.fail(`alarm run failed: ${String(error)}`);
+    if (mode === "evict") await expireLeases();
+    await parkAlarm();
+  }
+
+  private async fault(): Promise<void> {
+    const kind = this.rng.pick(["healthy", "rate", "nan", "dims", "texts", "slow"] as const);
+    this.log.push(`fault ${kind}`);
+    await resetEmbedder();
+    if (kind === "rate") await controlEmbedder({ failRate: 0.3, seed: this.rng.int(1, 1e9) });
+    if (kind === "nan") await controlEmbedder({ nan: true });
+    if (kind === "dims") await controlEmbedder({ wrongDims: true });
+    if (kind === "texts") await controlEmbedder({ failTexts: ["poison"] });
+    if (kind === "slow") await controlEmbedder({ delayMs: this.rng.int(5, 40) });
+  }
+
+  /** One random step. */
+  async step(): Promise<void> {
+    const op = this.rng.weighted(stepWeights);
+    switch (op) {
+      case "alarm":
+        if (this.rng.chance(0.6)) await makeDue();
+        this.log.push("alarm");
+        await runAlarm();
+        return;
+      case "processNow": {
+        this.log.push("processNow");
+        await this.expectStatus(await send("POST", "/api/index/embed", {}), 200, "processNow");
+        await parkAlarm();
+        return;
+      }
+      case "held":
+      case "evict":
+      case "steal":
+        this.log.push(op);
+        await this.heldBatch(op === "held" ? "release" : op);
+        return;
+      case "fault":
+        await this.fault();
+        return;
+      case "retryFailed":
+        this.log.push("retryFailed");
+        await this.expectStatus(
+          await send("POST", "/api/index/embed/retry-failed", { kb: this.kb }),
+          200,
+          "retry-failed",
+        );
+        await parkAlarm();
+        return;
+      default:
+        await this.write(op);
+    }
+  }
+
+  /** Fails (with the seed and the steps so far) unless D1 holds what the model and the invariants say. */
+  async check(): Promise<void> {
+    const problems = await alwaysViolations();
+    const stored = await storedHashes([this.kb]);
+    const expected = new Map([...this.model].map(([id, m]) => [`${this.kb}/${id}`, m.hash]));
+    for (const [key, hash] of expected) {
+      if (stored.get(key) !== hash) problems.push(`lost write: ${key} is ${stored.get(key) ?? "absent"}`);
+    }
+    for (const key of stored.keys()) {
+      if (!expected.has(key)) problems.push(`entry that should not exist: ${key}`);
+    }
+    if (problems.length > 0) this.fail(problems.join("; "));
+  }
+}
