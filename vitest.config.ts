@@ -17,7 +17,8 @@ export default defineConfig({
                   EMBED_MODE: "background",
                   EMBED_BATCH_SIZE: "10",
                   EMBED_MAX_ATTEMPTS: "3",
-                  EMBED_RETRY_BASE_MS: "1000",
+                  // Long enough that a backoff never elapses on real time during a test: tests make rows due.
+                  EMBED_RETRY_BASE_MS: "60000",
                   EMBED_LEASE_MS: "60000",
                   // Alarms also fire on real time: keep kicked alarms far away so tests drive
                   // the loop with runDurableObjectAlarm.

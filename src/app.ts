@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env";
 import { readSettings, type Settings } from "./config";
+import { BatchService } from "./domain/batch-service";
 import { EntriesService } from "./domain/entries-service";
 import { limits } from "./domain/entry-input";
 import { type EmbedPipeline, noPipeline } from "./domain/pipeline";
@@ -14,6 +15,7 @@ import { embedWorkerStub } from "./embed-worker/embed-worker";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
 import { IndexService } from "./pipeline/index-service";
+import { batchRoutes } from "./routes/batch";
 import { entriesRoutes } from "./routes/entries";
 import { healthRoutes } from "./routes/health";
 import { indexRoutes } from "./routes/index-embed";
@@ -65,6 +67,16 @@ export function createApp() {
         defer,
       }),
     );
+    c.set(
+      "batch",
+      new BatchService({
+        db,
+        settings,
+        pipeline: worker ? workerPipeline(c.env) : noPipeline,
+        embedder,
+        defer,
+      }),
+    );
     c.set("search", new SearchService(db, embedder));
     c.set(
       "index",
@@ -102,6 +114,7 @@ export function createApp() {
   app.use("/mcp", requireToken());
 
   app.route("/health", healthRoutes);
+  app.route("/api/entries/batch", batchRoutes);
   app.route("/api/entries", entriesRoutes);
   app.route("/api/search", searchRoutes);
   app.route("/api/index", indexRoutes);

@@ -7,6 +7,8 @@ export const limits = {
   summaryChars: 10_000,
   bodyBytes: 1024 * 1024,
   requestBytes: 2 * 1024 * 1024,
+  /** Entries in one `POST /api/entries/batch`. */
+  batchEntries: 500,
   tags: 100,
   tagChars: 100,
   metadataBytes: 64 * 1024,
@@ -30,12 +32,32 @@ export const entryIdSchema = z
 
 const byteLength = (s: string) => new TextEncoder().encode(s).length;
 
+/**
+ * Text stored as UTF-8 must be valid Unicode: an unpaired surrogate cannot be encoded, so D1 would
+ * hand back something else (U+FFFD). Refused, so that what is accepted round-trips exactly.
+ */
+const wellFormed = (s: string) => !/[\uD800-\uDFFF]/u.test(s);
+const wellFormedMessage = "must be valid Unicode (no unpaired surrogates)";
+
 const bodySchema = z
   .string()
   .refine(
     (s) => byteLength(s) <= limits.bodyBytes,
     `body must be at most ${limits.bodyBytes} bytes`,
-  );
+  )
+  .refine(wellFormed, `body ${wellFormedMessage}`);
+
+/**
+ * A whole number from a query string: decimal digits only. `z.coerce.number()` would take
+ * "", " ", "1e2" or "0x10" as numbers.
+ */
+export function queryInt(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
 
 const metadataSchema = z
   .record(z.string(), z.unknown())
@@ -45,9 +67,14 @@ const metadataSchema = z
   );
 
 const entryFields = {
-  title: z.string().trim().min(1, "title is required").max(limits.titleChars),
+  title: z
+    .string()
+    .trim()
+    .min(1, "title is required")
+    .max(limits.titleChars)
+    .refine(wellFormed, `title ${wellFormedMessage}`),
   body: bodySchema,
-  summary: z.string().max(limits.summaryChars),
+  summary: z.string().max(limits.summaryChars).refine(wellFormed, `summary ${wellFormedMessage}`),
   entry_type: z
     .string()
     .regex(/^[a-z][a-z0-9_-]{0,63}$/, "entry_type must be a lowercase identifier"),
@@ -103,8 +130,8 @@ export const kbQuerySchema = z.object({ kb: kbNameSchema });
 /** `GET /api/entries` */
 export const listQuerySchema = z.object({
   kb: kbNameSchema,
-  limit: z.coerce.number().int().min(1).max(limits.listLimit).default(50),
-  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  limit: queryInt(1, limits.listLimit).default(50),
+  offset: queryInt(0, 1_000_000).default(0),
 });
 
 /** `GET /api/search` */
@@ -112,7 +139,7 @@ export const searchQuerySchema = z.object({
   q: z.string().trim().min(1, "q is required").max(limits.searchQueryChars),
   kb: kbNameSchema.optional(),
   mode: z.enum(["keyword", "semantic", "hybrid"]).default("keyword"),
-  limit: z.coerce.number().int().min(1).max(limits.searchLimit).default(10),
-  offset: z.coerce.number().int().min(0).max(10_000).default(0),
+  limit: queryInt(1, limits.searchLimit).default(10),
+  offset: queryInt(0, 10_000).default(0),
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;

@@ -47,8 +47,8 @@ export class EmbedWorker extends DurableObject<Env> {
   private readonly state: WorkerState;
   private readonly settings: Settings;
   private readonly db: Db;
-  /** The batch in hand, if any: pause waits for it; batches never overlap. */
-  private current: Promise<BatchOutcome> | null = null;
+  /** The batch in hand (claim included), if any: pause waits for it; batches never overlap. */
+  private current: Promise<unknown> | null = null;
   private paused = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -97,9 +97,12 @@ export class EmbedWorker extends DurableObject<Env> {
 
   /** Embeds one batch of due rows now and reports it (the synchronous `POST /api/index/embed`). */
   async processNow(limit?: number): Promise<ProcessNowResult> {
-    if (this.paused) return { paused: true, claimed: 0, embedded: 0, failed: 0, retrying: 0 };
-    const { claimed, outcome } = await this.runBatch(limit ?? this.settings.batchSize);
+    const paused = { paused: true, claimed: 0, embedded: 0, failed: 0, retrying: 0 };
+    if (this.paused) return paused;
+    const run = await this.runBatch(limit ?? this.settings.batchSize);
     await this.rearm();
+    if (!run) return paused;
+    const { claimed, outcome } = run;
     return {
       paused: false,
       claimed,
@@ -129,17 +132,34 @@ export class EmbedWorker extends DurableObject<Env> {
     const started = Date.now();
     try {
       while (!this.paused) {
-        const { claimed } = await this.runBatch(this.settings.batchSize);
-        if (claimed === 0 || Date.now() - started > ALARM_BUDGET_MS) break;
+        const run = await this.runBatch(this.settings.batchSize);
+        if (!run || run.claimed === 0 || Date.now() - started > ALARM_BUDGET_MS) break;
       }
     } finally {
       await this.rearm();
     }
   }
 
-  /** Claims and processes one batch; never two at once. */
-  private async runBatch(limit: number): Promise<{ claimed: number; outcome: BatchOutcome }> {
+  /** Claims and processes one batch, or nothing (null) once paused; never two at once. */
+  private async runBatch(
+    limit: number,
+  ): Promise<{ claimed: number; outcome: BatchOutcome } | null> {
     while (this.current) await this.current.catch(() => undefined);
+    // Checked after the wait: a batch queued behind the one in hand claims nothing after a pause.
+    if (this.paused) return null;
+    // Taken before the first await, so a pause, or another batch, sees this one from its claim on.
+    const batch = this.claimAndProcess(limit);
+    this.current = batch;
+    try {
+      return await batch;
+    } finally {
+      this.current = null;
+    }
+  }
+
+  private async claimAndProcess(
+    limit: number,
+  ): Promise<{ claimed: number; outcome: BatchOutcome }> {
     const now = Date.now();
     const exhausted = await failExhaustedLeases(this.db, now, this.settings.maxAttempts);
     this.broadcast(
@@ -156,7 +176,7 @@ export class EmbedWorker extends DurableObject<Env> {
       })),
     );
     const claimed = await claimDue(this.db, now, this.settings.leaseMs, limit);
-    const batch = processClaimed(
+    const outcome = await processClaimed(
       {
         db: this.db,
         embedder: selectEmbedder(this.env, this.settings),
@@ -167,16 +187,10 @@ export class EmbedWorker extends DurableObject<Env> {
       },
       claimed,
     );
-    this.current = batch;
-    try {
-      const outcome = await batch;
-      this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
-      // Events only after the commit that processClaimed awaited.
-      this.broadcast([...outcome.completed, ...outcome.failed]);
-      return { claimed: claimed.length, outcome };
-    } finally {
-      this.current = null;
-    }
+    this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
+    // Events only after the commit that processClaimed awaited.
+    this.broadcast([...outcome.completed, ...outcome.failed]);
+    return { claimed: claimed.length, outcome };
   }
 
   /** Sets the alarm for the earliest due row, or clears it when nothing is due or paused. */

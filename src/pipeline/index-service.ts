@@ -12,6 +12,7 @@ import {
   claimDue,
   enqueueNeeded,
   type FailedRow,
+  failExhaustedLeases,
   listFailed,
   retryFailed,
 } from "../storage/queue";
@@ -123,7 +124,10 @@ export class IndexService {
   /** A synchronous batch where no worker exists to run it. */
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
-    const claimed = await claimDue(db, this.now(), settings.leaseMs, limit);
+    const now = this.now();
+    // As the EmbedWorker does: a lease that expired on the last attempt ends failed, never reclaimed.
+    await failExhaustedLeases(db, now, settings.maxAttempts);
+    const claimed = await claimDue(db, now, settings.leaseMs, limit);
     const outcome = await processClaimed(
       {
         db,

@@ -14,6 +14,7 @@ import { getEntryRowsByKeys } from "../storage/entries";
 import { type ClaimedRow, dequeue, markDone, markFailed } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import { backoffMs } from "./backoff";
+import { type Deadline, embedDeadline } from "./deadline";
 
 /** What processing needs from its surroundings. */
 export interface BatchContext {
@@ -52,10 +53,15 @@ function errorText(err: unknown): string {
 
 /** Embeds the batch in one call; if that call fails, each text alone so one bad entry can't
  * fail its neighbours. */
-async function embedAll(embedder: Embedder, info: EmbedderInfo, texts: string[]) {
+async function embedAll(
+  embedder: Embedder,
+  info: EmbedderInfo,
+  texts: string[],
+  deadline: Deadline,
+) {
   const dims = info.model.dims;
   try {
-    const batch = await embedder.embed(texts);
+    const batch = await deadline.race(() => embedder.embed(texts), "embedding the batch");
     assertValidBatch(batch, texts.length, dims);
     const truncated = new Set(batch.truncated);
     return batch.vectors.map(
@@ -66,7 +72,7 @@ async function embedAll(embedder: Embedder, info: EmbedderInfo, texts: string[])
     const attempts: Attempt[] = [];
     for (const text of texts) {
       try {
-        const one = await embedder.embed([text]);
+        const one = await deadline.race(() => embedder.embed([text]), "embedding the entry");
         assertValidBatch(one, 1, dims);
         const vector = one.vectors[0];
         if (!vector) throw new Error("embedder returned no vector");
@@ -111,12 +117,14 @@ export async function processClaimed(
 
   let info: EmbedderInfo | undefined;
   let attempts: Attempt[];
+  const deadline = embedDeadline(Math.min(...claimed.map((c) => c.leaseUntil)), ctx.now);
   try {
-    info = await ctx.embedder.info();
+    info = await deadline.race(() => ctx.embedder.info(), "asking the embedder what it is");
     attempts = await embedAll(
       ctx.embedder,
       info,
       work.map((w) => embeddedText(w.entry)),
+      deadline,
     );
   } catch (err) {
     // The embedder can't even say what it is: every row of the batch failed this attempt.

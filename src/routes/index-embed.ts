@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { entryIdSchema, kbNameSchema } from "../domain/entry-input";
+import { entryIdSchema, kbNameSchema, queryInt } from "../domain/entry-input";
 import { optionalJsonBody, validate } from "../middleware/validate";
 
 const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
@@ -20,8 +20,10 @@ const retryBody = z
   });
 const failedQuery = z.object({
   kb: kbNameSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryInt(1, 500).default(50),
 });
+/** Pause and resume take no options; a body, if any, must be an empty object. */
+const noOptions = z.strictObject({});
 
 export const indexRoutes = new Hono<AppEnv>()
   .get("/embed-status", validate("query", kbOnlyQuery), async (c) =>
@@ -30,8 +32,14 @@ export const indexRoutes = new Hono<AppEnv>()
   .post("/embed", async (c) =>
     c.json(await c.var.index.embed(await optionalJsonBody(c.req.raw, embedBody))),
   )
-  .post("/embed/pause", async (c) => c.json({ worker: await c.var.index.pause() }))
-  .post("/embed/resume", async (c) => c.json({ worker: await c.var.index.resume() }))
+  .post("/embed/pause", async (c) => {
+    await optionalJsonBody(c.req.raw, noOptions);
+    return c.json({ worker: await c.var.index.pause() });
+  })
+  .post("/embed/resume", async (c) => {
+    await optionalJsonBody(c.req.raw, noOptions);
+    return c.json({ worker: await c.var.index.resume() });
+  })
   .get("/embed/failed", validate("query", failedQuery), async (c) => {
     const { kb, limit } = c.req.valid("query");
     return c.json(await c.var.index.failed(kb, limit));

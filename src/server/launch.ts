@@ -3,19 +3,19 @@
  * wrangler.toml), persisted state, D1 migrations, the Node embedder behind `EMBEDDER`, and the
  * cron safety net that Miniflare does not run by itself.
  */
+
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { dirname } from "node:path";
-import { Miniflare } from "miniflare";
-import { unstable_readConfig } from "wrangler";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createEmbedderHandler } from "../node/embedder-handler.js";
 import { type ResolvedEmbedder, resolveEmbedder } from "../node/resolve-model.js";
-import { bundleWorker, type WorkerBundle } from "./bundle.js";
+import { bundleWorker } from "./bundle.js";
 import { oneLine, StartupError } from "./errors.js";
-import { buildMiniflareOptions } from "./miniflare-options.js";
-import { applyMigrations, readMigrationSources } from "./migrations.js";
-import { DEFAULT_MODEL_CACHE, WRANGLER_CONFIG } from "./paths.js";
-import { type DrainReport, drainForShutdown, resumeAfterShutdown } from "./shutdown.js";
+import { DEFAULT_MODEL_CACHE } from "./paths.js";
 import { guardRuntime } from "./runtime-guard.js";
+import { type DrainReport, drainForShutdown, resumeAfterShutdown } from "./shutdown.js";
+import { withoutNewSignalListeners, withoutNewSignalListenersAsync } from "./signals.js";
 import { prepareStateDir } from "./state-dir.js";
 import { type LauncherStatus, workerApi } from "./worker-api.js";
 
@@ -77,29 +77,36 @@ async function loadEmbedder(options: LaunchOptions): Promise<ResolvedEmbedder> {
   }
 }
 
-/** The crons of wrangler.toml; every one of them is run each minute (the worker's are `* * * * *`). */
-function readCrons(): string[] {
-  return unstable_readConfig({ config: WRANGLER_CONFIG }).triggers.crons ?? [];
+/**
+ * wrangler and Miniflare take ≈1.5 s to import: loaded while the bundler child process runs, and
+ * without the signal handlers wrangler registers on import (they would exit before draining).
+ */
+function loadRuntimeModules() {
+  return withoutNewSignalListenersAsync(async () => {
+    const [miniflare, options, config] = await Promise.all([
+      import("miniflare"),
+      import("./miniflare-options.js"),
+      import("./wrangler-config.js"),
+    ]);
+    return { Miniflare: miniflare.Miniflare, ...options, ...config };
+  });
 }
 
 /** Starts the server; throws StartupError for anything the user can fix. */
 export async function launchServer(options: LaunchOptions): Promise<RunningServer> {
   await prepareStateDir(options.stateDir);
   await assertPortFree(options.host, options.port);
-  // The bundle (≈1 s) and the model load are independent: overlap them.
+  // Bundling (a child process, ≈1.3 s unless cached), importing the runtime and loading the model
+  // are independent: overlap them.
   const bundling = bundleWorker();
-  let bundle: WorkerBundle | undefined;
-  let embedder: ResolvedEmbedder;
-  try {
-    [embedder, bundle] = await Promise.all([loadEmbedder(options), bundling]);
-  } catch (error) {
-    await bundling.then((b) => b.dispose(), () => undefined);
-    throw error;
-  }
-
-  await guardRuntime(dirname(bundle.scriptPath));
+  bundling.catch(() => undefined);
+  const { Miniflare, buildMiniflareOptions, readMigrationSources, applyMigrations, readCrons } =
+    await loadRuntimeModules();
+  const [embedder, scriptPath] = await Promise.all([loadEmbedder(options), bundling]);
+  const runtimeDir = await mkdtemp(join(tmpdir(), "pyrite-runtime-"));
+  await guardRuntime(runtimeDir);
   const { options: mfOptions, vars } = buildMiniflareOptions({
-    scriptPath: bundle.scriptPath,
+    scriptPath,
     stateDir: options.stateDir,
     host: options.host,
     port: options.port,
@@ -107,19 +114,23 @@ export async function launchServer(options: LaunchOptions): Promise<RunningServe
     forced: options.noWorker ? { EMBED_MODE: "sync" } : {},
     embedder: createEmbedderHandler(embedder.embedder),
   });
-  const mf = new Miniflare(mfOptions);
+  // Miniflare's constructor registers SIGINT/SIGTERM handlers that dispose and exit at once; the
+  // process owner (serve.ts) drains first, so those are taken back out.
+  const mf = withoutNewSignalListeners(() => new Miniflare(mfOptions));
   let cron: NodeJS.Timeout | undefined;
   const disposeAll = async () => {
     if (cron) clearInterval(cron);
     await mf.dispose().catch(() => undefined);
-    await bundle?.dispose();
+    await rm(runtimeDir, { recursive: true, force: true });
   };
   try {
     let url: URL;
     try {
       url = await mf.ready;
     } catch (error) {
-      throw new StartupError(`the Workers runtime failed to start on ${options.host}:${options.port}: ${oneLine(error)}`);
+      throw new StartupError(
+        `the Workers runtime failed to start on ${options.host}:${options.port}: ${oneLine(error)}`,
+      );
     }
     for (const source of readMigrationSources()) {
       const applied = await applyMigrations(await mf.getD1Database(source.binding), source);

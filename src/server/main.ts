@@ -12,7 +12,9 @@ const program = new Command("pyrite-server")
   .option("--state <dir>", "state directory (default PYRITE_STATE_DIR or .wrangler/state)")
   .option("--no-worker", "no background worker: writes embed synchronously (EMBED_MODE=sync)")
   .exitOverride()
-  .action((options: { port?: string; host: string; state?: string; worker: boolean }) => serve(options));
+  .action((options: { port?: string; host: string; state?: string; worker: boolean }) =>
+    serve(options),
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);

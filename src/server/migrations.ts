@@ -24,7 +24,9 @@ export interface MigrationSource {
 export function readMigrationSources(): MigrationSource[] {
   const config = unstable_readConfig({ config: WRANGLER_CONFIG });
   const root = dirname(WRANGLER_CONFIG);
-  return config.d1_databases.map((db) => ({
+  const databases: { binding: string; migrations_dir?: string; migrations_table?: string }[] =
+    config.d1_databases;
+  return databases.map((db) => ({
     binding: db.binding,
     dir: resolve(root, db.migrations_dir ?? "migrations"),
     table: db.migrations_table ?? "d1_migrations",

@@ -5,7 +5,11 @@
  * the Node embedder behind `EMBEDDER`.
  */
 import { dirname, join } from "node:path";
-import { type MiniflareOptions, Response as MiniflareResponse, type Request as MiniflareRequest } from "miniflare";
+import {
+  type MiniflareOptions,
+  type Request as MiniflareRequest,
+  Response as MiniflareResponse,
+} from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import type { RequestLike } from "../node/embedder-handler.js";
 import { WRANGLER_CONFIG } from "./paths.js";

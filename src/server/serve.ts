@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { oneLine, StartupError } from "./errors.js";
 import { launchServer, type RunningServer } from "./launch.js";
 import { DEFAULT_STATE_DIR } from "./paths.js";
+import { claimSignals } from "./signals.js";
 
 /** Options shared by `npm start` and `pyrite serve`. */
 export interface ServeOptions {
@@ -17,6 +18,7 @@ export interface ServeOptions {
 }
 
 const DEFAULT_PORT = 8787;
+const REPEAT_WINDOW_MS = 1000;
 
 /** The port from `--port`, then PORT, then 8787; a usage error if it isn't one. */
 export function parsePort(value: string | undefined): number {
@@ -38,10 +40,14 @@ function describe(server: RunningServer, stateDir: string): string[] {
     `  state:      ${stateDir}`,
   ];
   if (server.embedder.warning) {
-    lines.push("  WARNING: no embedding model; search is lexical (hash fallback). See the warning above.");
+    lines.push(
+      "  WARNING: no embedding model; search is lexical (hash fallback). See the warning above.",
+    );
   }
   if (status.worker.state === "paused") {
-    lines.push("  worker:     paused (by a user before the last stop); `pyrite index resume` resumes it");
+    lines.push(
+      "  worker:     paused (by a user before the last stop); `pyrite index resume` resumes it",
+    );
   }
   if (vars.PYRITE_API_TOKEN) lines.push("  auth:       bearer token required (PYRITE_API_TOKEN)");
   return lines;
@@ -52,6 +58,7 @@ export async function serve(options: ServeOptions): Promise<void> {
   const warn = (line: string) => process.stderr.write(`${line}\n`);
   let server: RunningServer | undefined;
   let signals = 0;
+  let lastSignalAt = 0;
   let stopRequested = false;
 
   const stop = (running: RunningServer) => {
@@ -74,6 +81,10 @@ export async function serve(options: ServeOptions): Promise<void> {
   };
   // Installed before start-up: a signal that arrives while starting must still dispose workerd.
   const onSignal = (signal: NodeJS.Signals) => {
+    // npm and tsx forward the terminal's Ctrl-C to a process that already got it from the
+    // terminal: a repeat within a second is the same Ctrl-C, not an impatient second one.
+    if (Date.now() - lastSignalAt < REPEAT_WINDOW_MS) return;
+    lastSignalAt = Date.now();
     signals += 1;
     if (signals > 1) {
       warn(`pyrite: ${signal} again: exiting without draining (leases recover on the next start)`);
@@ -84,8 +95,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     warn(`pyrite: ${signal}: pausing the embed worker and draining…`);
     stop(server);
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  claimSignals(onSignal);
 
   const stateDir = resolve(options.state ?? process.env.PYRITE_STATE_DIR ?? DEFAULT_STATE_DIR);
   try {

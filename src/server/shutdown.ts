@@ -37,7 +37,11 @@ export async function drainForShutdown(options: {
   let userPaused = false;
   if (options.background) {
     try {
-      const before = await api<LauncherStatus>("GET", "/api/index/embed-status", AbortSignal.timeout(remaining()));
+      const before = await api<LauncherStatus>(
+        "GET",
+        "/api/index/embed-status",
+        AbortSignal.timeout(remaining()),
+      );
       userPaused = before.worker.state === "paused";
       if (!userPaused) {
         // Recorded before pausing: a crash between the two must still resume on the next start.
@@ -54,7 +58,11 @@ export async function drainForShutdown(options: {
   let processing = -1;
   for (;;) {
     try {
-      const status = await api<LauncherStatus>("GET", "/api/index/embed-status", AbortSignal.timeout(remaining()));
+      const status = await api<LauncherStatus>(
+        "GET",
+        "/api/index/embed-status",
+        AbortSignal.timeout(remaining()),
+      );
       processing = status.processing;
     } catch (error) {
       warn(`could not read the queue status: ${oneLine(error)}`);

@@ -41,7 +41,9 @@ export async function prepareStateDir(dir: string): Promise<void> {
     await writeFile(probe, "");
     await rm(probe);
   } catch (error) {
-    throw new StartupError(`state directory ${dir} is not readable and writable (${reason(error)})`);
+    throw new StartupError(
+      `state directory ${dir} is not readable and writable (${reason(error)})`,
+    );
   }
 }
 

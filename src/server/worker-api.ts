@@ -18,7 +18,11 @@ export interface LauncherStatus {
 }
 
 /** A call the launcher makes; rejects on a non-2xx answer with the API's message. */
-export type WorkerApi = <T>(method: "GET" | "POST", path: string, signal?: AbortSignal) => Promise<T>;
+export type WorkerApi = <T>(
+  method: "GET" | "POST",
+  path: string,
+  signal?: AbortSignal,
+) => Promise<T>;
 
 /** Calls the worker through `mf`, presenting `token` when the API requires one. */
 export function workerApi(mf: Miniflare, token: string | undefined): WorkerApi {

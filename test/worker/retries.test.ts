@@ -13,7 +13,7 @@ import {
   worker,
 } from "./helpers";
 
-const BASE_MS = 1000; // EMBED_RETRY_BASE_MS in vitest.config.ts
+const BASE_MS = 60_000; // EMBED_RETRY_BASE_MS in vitest.config.ts
 const MAX_ATTEMPTS = 3;
 
 beforeEach(resetEmbedder);

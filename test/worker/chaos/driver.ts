@@ -23,7 +23,8 @@ const PARK_MS = 3_600_000;
  */
 export async function parkAlarm(): Promise<void> {
   await runInDurableObject(worker(), async (_, state) => {
-    if ((await state.storage.getAlarm()) !== null) await state.storage.setAlarm(Date.now() + PARK_MS);
+    if ((await state.storage.getAlarm()) !== null)
+      await state.storage.setAlarm(Date.now() + PARK_MS);
   });
 }
 

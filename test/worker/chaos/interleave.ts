@@ -4,43 +4,56 @@
  * mid-batch, a second (sync-mode) worker stealing expired leases, and embedder faults switched on
  * and off. A model of what every write answered is checked against D1 after every step.
  */
-import { abortAllDurableObjects, createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { env } from "cloudflare:workers";
-import { createApp } from "../../../src/app";
-import { api, controlEmbedder, expireLeases, makeDue, resetEmbedder, send } from "../helpers";
+import { abortAllDurableObjects } from "cloudflare:test";
+import {
+  api,
+  controlEmbedder,
+  embedderStats,
+  expireLeases,
+  makeDue,
+  resetEmbedder,
+  send,
+  until,
+} from "../helpers";
+import { parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./driver";
 import { alwaysViolations, storedHashes } from "./invariants";
 import type { Rng } from "./prng";
-import { parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./driver";
+import { syncSend } from "./sync-app";
 
 /** What the writes so far say a KB holds: id → its fields and content hash. */
 type Model = Map<string, { title: string; body: string; hash: string }>;
 
-/** A second app in `EMBED_MODE=sync` with the in-process hash embedder: a competing worker. */
-const syncEnv = { ...env, EMBED_MODE: "sync", EMBED_PROVIDER: "hash" };
-const syncApp = createApp();
-
-async function syncSend(method: string, path: string, body: unknown): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await syncApp.fetch(
-    new Request(`http://pyrite.test${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-    }),
-    syncEnv,
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
-}
-
 const WORDS = [
-  "alpha", "beta", "gamma", "delta", "river", "stone", "cloud", "ember", "quartz", "willow",
-  "harbor", "signal", "lantern", "meadow", "cipher", "orbit", "glacier", "pyrite",
+  "alpha",
+  "beta",
+  "gamma",
+  "delta",
+  "river",
+  "stone",
+  "cloud",
+  "ember",
+  "quartz",
+  "willow",
+  "harbor",
+  "signal",
+  "lantern",
+  "meadow",
+  "cipher",
+  "orbit",
+  "glacier",
+  "pyrite",
 ] as const;
 
 type WriteOp = "create" | "put" | "patchText" | "patchTags" | "delete" | "syncPut";
-type LoopOp = "alarm" | "processNow" | "held" | "evict" | "steal" | "fault" | "retryFailed";
+type LoopOp =
+  | "burst"
+  | "alarm"
+  | "processNow"
+  | "held"
+  | "evict"
+  | "steal"
+  | "fault"
+  | "retryFailed";
 
 const writeWeights: Record<WriteOp, number> = {
   create: 4,
@@ -52,6 +65,7 @@ const writeWeights: Record<WriteOp, number> = {
 };
 const stepWeights: Record<WriteOp | LoopOp, number> = {
   ...writeWeights,
+  burst: 1.5,
   alarm: 4,
   processNow: 1,
   held: 2.5,
@@ -84,7 +98,9 @@ export class Interleaving {
 
   private fail(message: string): never {
     const steps = this.log.join("\n    ");
-    throw new Error(`chaos seed ${this.rng.seed} (kb ${this.kb}): ${message}\n  steps:\n    ${steps}`);
+    throw new Error(
+      `chaos seed ${this.rng.seed} (kb ${this.kb}): ${message}\n  steps:\n    ${steps}`,
+    );
   }
 
   private async expectStatus(res: Response, want: number, what: string): Promise<unknown> {
@@ -102,7 +118,11 @@ export class Interleaving {
       embedding: { status: string };
     };
     const changed = entry.content_hash !== previous;
-    const wanted = !changed ? ["unchanged"] : sync ? ["embedded", "queued_after_error"] : ["queued"];
+    const wanted = !changed
+      ? ["unchanged"]
+      : sync
+        ? ["embedded", "queued_after_error"]
+        : ["queued"];
     if (!wanted.includes(embedding.status)) {
       this.fail(`${what}: embedding ${embedding.status}, expected ${wanted.join(" or ")}`);
     }
@@ -110,8 +130,7 @@ export class Interleaving {
   }
 
   /** One random write against the KB; the answer must match the model exactly. */
-  async write(op: WriteOp): Promise<void> {
-    const id = this.rng.pick(this.ids);
+  async write(op: WriteOp, id = this.rng.pick(this.ids)): Promise<void> {
     const known = this.model.get(id);
     const path = `/api/entries/${id}?kb=${this.kb}`;
     const what = `${op} ${id}`;
@@ -132,10 +151,19 @@ export class Interleaving {
       case "syncPut": {
         // Sometimes the very same text: an update that must enqueue nothing.
         const same = known !== undefined && this.rng.chance(0.25);
-        const fields = same ? { title: known.title, body: known.body } : { title: this.text(), body: this.text() };
-        const res = op === "put" ? await send("PUT", path, fields) : await syncSend("PUT", path, fields);
+        const fields = same
+          ? { title: known.title, body: known.body }
+          : { title: this.text(), body: this.text() };
+        const res =
+          op === "put" ? await send("PUT", path, fields) : await syncSend("PUT", path, fields);
         if (!known) await this.expectStatus(res, 404, what);
-        else this.applyWrite(await this.expectStatus(res, 200, what), known.hash, what, op === "syncPut");
+        else
+          this.applyWrite(
+            await this.expectStatus(res, 200, what),
+            known.hash,
+            what,
+            op === "syncPut",
+          );
         return;
       }
       case "patchText": {
@@ -159,6 +187,21 @@ export class Interleaving {
     }
   }
 
+  /**
+   * Writes to distinct entries at once. Every random draw of a write happens before its first
+   * await, so starting them in order keeps the run reproducible.
+   */
+  private async burst(): Promise<void> {
+    const ids = [...this.ids];
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = this.rng.int(0, i);
+      [ids[i], ids[j]] = [ids[j] as string, ids[i] as string];
+    }
+    ids.length = this.rng.int(2, 6);
+    this.log.push(`burst of ${ids.length}:`);
+    await Promise.all(ids.map((id) => this.write(this.rng.weighted(writeWeights), id)));
+  }
+
   private async randomWrites(min: number, max: number): Promise<void> {
     const n = this.rng.int(min, max);
     for (let i = 0; i < n; i++) await this.write(this.rng.weighted(writeWeights));
@@ -171,9 +214,13 @@ export class Interleaving {
     const held = await untilHeld(run);
     this.log.push(`  batch ${held ? "held" : "had nothing to claim"}`);
     await this.randomWrites(mode === "release" ? 1 : 0, 4);
+    // Evicted, the old instance's batch may still finish here: with its lease expired first, it
+    // is a late worker whose commit the lease guard must refuse.
+    const expireFirst = mode === "evict" && this.rng.chance(0.5);
     if (mode === "evict") {
       await abortAllDurableObjects();
-      this.log.push("  evicted");
+      this.log.push(`  evicted${expireFirst ? ", leases expired" : ""}`);
+      if (expireFirst) await expireLeases();
     }
     if (mode === "steal") {
       // The held claims' leases run out; a second worker takes and finishes those rows.
@@ -185,7 +232,10 @@ export class Interleaving {
     const error = await run.result;
     if (mode === "evict" && held && error === null) this.fail("an evicted alarm run succeeded");
     if (mode !== "evict" && error !== null) this.fail(`alarm run failed: ${String(error)}`);
-    if (mode === "evict") await expireLeases();
+    if (mode === "evict") {
+      await until(async () => (await embedderStats()).waiting === 0, "held calls to finish");
+      await expireLeases();
+    }
     await parkAlarm();
   }
 
@@ -224,6 +274,9 @@ export class Interleaving {
       case "fault":
         await this.fault();
         return;
+      case "burst":
+        await this.burst();
+        return;
       case "retryFailed":
         this.log.push("retryFailed");
         await this.expectStatus(
@@ -240,11 +293,12 @@ export class Interleaving {
 
   /** Fails (with the seed and the steps so far) unless D1 holds what the model and the invariants say. */
   async check(): Promise<void> {
-    const problems = await alwaysViolations();
+    const problems = await alwaysViolations(this.kb);
     const stored = await storedHashes([this.kb]);
     const expected = new Map([...this.model].map(([id, m]) => [`${this.kb}/${id}`, m.hash]));
     for (const [key, hash] of expected) {
-      if (stored.get(key) !== hash) problems.push(`lost write: ${key} is ${stored.get(key) ?? "absent"}`);
+      if (stored.get(key) !== hash)
+        problems.push(`lost write: ${key} is ${stored.get(key) ?? "absent"}`);
     }
     for (const key of stored.keys()) {
       if (!expected.has(key)) problems.push(`entry that should not exist: ${key}`);

@@ -14,38 +14,55 @@ export const DIMS = 384;
 
 type Key = { kb_name: string; entry_id: string };
 
-async function rows<T>(query: string): Promise<T[]> {
-  const { results } = await env.DB.prepare(query).all<T>();
+async function rows<T>(query: string, ...params: string[]): Promise<T[]> {
+  const { results } = await env.DB.prepare(query)
+    .bind(...params)
+    .all<T>();
   return results;
 }
 
 const keyOf = (r: Key) => `${r.kb_name}/${r.entry_id}`;
 
-/** Violations of what must hold at every quiet moment, mid-run included. */
-export async function alwaysViolations(): Promise<string[]> {
+/**
+ * Violations of what must hold at every quiet moment, mid-run included: everywhere, or in one KB
+ * (so one broken run does not fail the runs after it).
+ */
+export async function alwaysViolations(kb?: string): Promise<string[]> {
   const problems: string[] = [];
-  const orphanRows = await rows<Key>(`
+  // `?1` is bound to the KB; without one the condition always holds.
+  const params = kb === undefined ? [] : [kb];
+  const inKb = (alias: string) => (kb === undefined ? "1 = 1" : `${alias}.kb_name = ?1`);
+  const orphanRows = await rows<Key>(
+    `
     SELECT q.kb_name, q.entry_id FROM embed_queue q
       LEFT JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id
-     WHERE e.id IS NULL`);
+     WHERE e.id IS NULL AND ${inKb("q")}`,
+    ...params,
+  );
   for (const r of orphanRows) problems.push(`queue row without an entry: ${keyOf(r)}`);
 
-  const orphanVectors = await rows<Key>(`
+  const orphanVectors = await rows<Key>(
+    `
     SELECT v.kb_name, v.entry_id FROM entry_embeddings v
       LEFT JOIN entries e ON e.kb_name = v.kb_name AND e.id = v.entry_id
-     WHERE e.id IS NULL`);
+     WHERE e.id IS NULL AND ${inKb("v")}`,
+    ...params,
+  );
   for (const r of orphanVectors) problems.push(`vector of a deleted entry: ${keyOf(r)}`);
 
   // A done row promises a vector of exactly the entry's current text.
-  const badDone = await rows<Key & { queued: string; current: string; vector: string | null }>(`
+  const badDone = await rows<Key & { queued: string; current: string; vector: string | null }>(
+    `
     SELECT q.kb_name, q.entry_id, q.content_hash AS queued, e.content_hash AS current,
            v.content_hash AS vector
       FROM embed_queue q
       JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id
       LEFT JOIN entry_embeddings v ON v.kb_name = q.kb_name AND v.entry_id = q.entry_id
-     WHERE q.status = 'done'
+     WHERE q.status = 'done' AND ${inKb("q")}
        AND (v.content_hash IS NULL OR v.content_hash <> e.content_hash
-            OR q.content_hash <> e.content_hash)`);
+            OR q.content_hash <> e.content_hash)`,
+    ...params,
+  );
   for (const r of badDone) {
     problems.push(
       `done row without a current vector: ${keyOf(r)} (entry ${r.current.slice(0, 8)}, ` +
@@ -53,24 +70,33 @@ export async function alwaysViolations(): Promise<string[]> {
     );
   }
 
-  const badFailed = await rows<Key & { attempts: number; error: string | null }>(`
-    SELECT kb_name, entry_id, attempts, error FROM embed_queue
-     WHERE status = 'failed' AND (attempts <> ${MAX_ATTEMPTS} OR coalesce(error, '') = '')`);
+  const badFailed = await rows<Key & { attempts: number; error: string | null }>(
+    `
+    SELECT kb_name, entry_id, attempts, error FROM embed_queue q
+     WHERE status = 'failed' AND (attempts <> ${MAX_ATTEMPTS} OR coalesce(error, '') = '')
+       AND ${inKb("q")}`,
+    ...params,
+  );
   for (const r of badFailed) {
     problems.push(`failed row with attempts ${r.attempts}, error ${r.error}: ${keyOf(r)}`);
   }
 
-  const badAttempts = await rows<Key & { status: string; attempts: number }>(`
-    SELECT kb_name, entry_id, status, attempts FROM embed_queue
-     WHERE attempts > ${MAX_ATTEMPTS} OR attempts < 0
-        OR (status = 'pending' AND attempts >= ${MAX_ATTEMPTS})
-        OR status NOT IN ('pending', 'processing', 'done', 'failed')`);
+  const badAttempts = await rows<Key & { status: string; attempts: number }>(
+    `
+    SELECT kb_name, entry_id, status, attempts FROM embed_queue q
+     WHERE (attempts > ${MAX_ATTEMPTS} OR attempts < 0
+            OR (status = 'pending' AND attempts >= ${MAX_ATTEMPTS})
+            OR status NOT IN ('pending', 'processing', 'done', 'failed'))
+       AND ${inKb("q")}`,
+    ...params,
+  );
   for (const r of badAttempts) {
     problems.push(`row ${r.status} with attempts ${r.attempts}: ${keyOf(r)}`);
   }
 
   const vectors = await rows<Key & { dims: number; vector: ArrayBuffer | number[] }>(
-    "SELECT kb_name, entry_id, dims, vector FROM entry_embeddings",
+    `SELECT kb_name, entry_id, dims, vector FROM entry_embeddings v WHERE ${inKb("v")}`,
+    ...params,
   );
   for (const v of vectors) {
     const decoded = decodeVector(v.vector);

@@ -1,0 +1,149 @@
+/**
+ * A minimal HTTP client for the bench: node:http over one keep-alive agent (lighter per request
+ * than fetch, so the client adds as little as it can to the latencies it measures), timing each
+ * call from just before the request is written to the last byte of the answer.
+ */
+import { Agent, request } from "node:http";
+
+/** One answered call. */
+export interface Answer {
+  status: number;
+  /** The body parsed as JSON, or the raw text when it isn't JSON. */
+  body: unknown;
+  /** Round trip in milliseconds. */
+  ms: number;
+}
+
+/** Thrown for a non-2xx answer where one was required. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    what: string,
+  ) {
+    super(`${what}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    this.name = "HttpError";
+  }
+}
+
+/** The server's API over loopback. */
+export class ApiClient {
+  private readonly agent: Agent;
+  private readonly url: URL;
+
+  constructor(
+    baseUrl: string,
+    private readonly token?: string,
+    maxSockets = 64,
+  ) {
+    this.url = new URL(baseUrl);
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  /** The server's base URL (`http://host:port`). */
+  get base(): string {
+    return this.url.origin;
+  }
+
+  /** Any call; never throws for an HTTP status (only for a transport failure). */
+  call(method: string, path: string, body?: unknown): Promise<Answer> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = {};
+    if (payload) {
+      headers["content-type"] = "application/json";
+      headers["content-length"] = String(payload.byteLength);
+    }
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = request(
+        {
+          host: this.url.hostname,
+          port: this.url.port,
+          path,
+          method,
+          headers,
+          agent: this.agent,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("error", reject);
+          res.on("end", () => {
+            const ms = performance.now() - started;
+            const text = Buffer.concat(chunks).toString("utf8");
+            let parsed: unknown = text;
+            try {
+              parsed = text.length > 0 ? JSON.parse(text) : null;
+            } catch {
+              // Not JSON: keep the text.
+            }
+            resolve({ status: res.statusCode ?? 0, body: parsed, ms });
+          });
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  /** A call that must answer 2xx; returns the parsed body. */
+  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const answer = await this.call(method, path, body);
+    if (answer.status < 200 || answer.status > 299) {
+      throw new HttpError(answer.status, answer.body, `${method} ${path}`);
+    }
+    return answer.body as T;
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** The parts of `GET /api/index/embed-status` the bench reads. */
+export interface EmbedStatus {
+  entries: number;
+  embedded: number;
+  pending: number;
+  processing: number;
+  done: number;
+  failed: number;
+  missing: number;
+  stale: number;
+  model: string | null;
+  provider: string | null;
+  semantic: boolean;
+  embed_mode: string;
+  worker: { state: string };
+}
+
+/** Reads the status. */
+export function embedStatus(api: ApiClient, kb?: string): Promise<EmbedStatus> {
+  const query = kb === undefined ? "" : `?kb=${encodeURIComponent(kb)}`;
+  return api.json<EmbedStatus>("GET", `/api/index/embed-status${query}`);
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/**
+ * Polls the status until nothing is pending or processing; resolves with the last status and the
+ * time it was first seen empty. Rejects after `timeoutMs`.
+ */
+export async function waitForDrain(
+  api: ApiClient,
+  options: { kb?: string; timeoutMs: number; pollMs?: number },
+): Promise<{ status: EmbedStatus; at: number }> {
+  const deadline = performance.now() + options.timeoutMs;
+  for (;;) {
+    const status = await embedStatus(api, options.kb);
+    if (status.pending === 0 && status.processing === 0) return { status, at: performance.now() };
+    if (performance.now() > deadline) {
+      throw new Error(
+        `queue not drained after ${options.timeoutMs} ms: ${status.pending} pending, ${status.processing} processing`,
+      );
+    }
+    await sleep(options.pollMs ?? 50);
+  }
+}

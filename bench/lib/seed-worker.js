@@ -1,0 +1,85 @@
+/**
+ * A helper worker the bench runs on its own Miniflare, bound to the server's D1 database while the
+ * server is stopped (see d1-direct.ts). `POST /vectors` takes a binary body: a 4-byte
+ * little-endian length, that many bytes of JSON `{kb, ids, model, dims, base}`, then
+ * `ids.length × dims` float32 little-endian values. It stores each vector for its entry (with the
+ * entry's current content hash) and marks the entry's queue row done with the model, in one D1
+ * batch. Runs inside workerd so the rows never cross the Node ↔ workerd proxy one by one.
+ */
+
+/**
+ * Rows travel as JSON `[[id, hex], ...]` (one statement per chunk instead of one per row; SQLite
+ * re-copies a bound BLOB on every reference, so slicing one big BLOB per row is slower). CROSS
+ * JOIN keeps json_each as the outer loop, so each row is one primary-key lookup; `WHERE true`
+ * resolves SQLite's INSERT…SELECT…ON CONFLICT parse ambiguity.
+ */
+const INSERT = `
+  INSERT INTO entry_embeddings
+    (kb_name, entry_id, model, dims, content_hash, vector, embedded_at, truncated)
+  SELECT e.kb_name, e.id, ?1, ?2, e.content_hash, unhex(j.value ->> 1), ?3 + j.key, 0
+    FROM json_each(?4) AS j CROSS JOIN entries AS e ON e.kb_name = ?5 AND e.id = j.value ->> 0
+   WHERE true
+  ON CONFLICT (kb_name, entry_id) DO UPDATE SET
+    model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
+    vector = excluded.vector, embedded_at = excluded.embedded_at, truncated = 0`;
+
+const MARK_DONE = `
+  UPDATE embed_queue SET status = 'done', model = ?1, attempts = 1, error = NULL,
+         lease_until = NULL, updated_at = ?2
+   WHERE kb_name = ?3 AND entry_id IN (SELECT value FROM json_each(?4))`;
+
+/** Rows per INSERT: keeps the JSON parameter under SQLite's 1 MB length limit in workerd. */
+const ROWS_PER_STATEMENT = 250;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+
+/** @param {Uint8Array} bytes */
+function hex(bytes) {
+  let out = "";
+  for (const byte of bytes) out += HEX[byte];
+  return out;
+}
+
+export default {
+  /**
+   * @param {Request} request
+   * @param {{ DB: D1Database }} env
+   */
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (request.method !== "POST" || url.pathname !== "/vectors") {
+      return new Response("not found", { status: 404 });
+    }
+    const body = new Uint8Array(await request.arrayBuffer());
+    const length = new DataView(body.buffer).getUint32(0, true);
+    const meta = JSON.parse(new TextDecoder().decode(body.subarray(4, 4 + length)));
+    const bytesPerVector = meta.dims * 4;
+    const start = 4 + length;
+    if (body.byteLength !== start + meta.ids.length * bytesPerVector) {
+      return new Response("body size does not match ids × dims", { status: 400 });
+    }
+    const statements = [];
+    for (let first = 0; first < meta.ids.length; first += ROWS_PER_STATEMENT) {
+      const rows = meta.ids.slice(first, first + ROWS_PER_STATEMENT).map((id, i) => {
+        const offset = start + (first + i) * bytesPerVector;
+        return [id, hex(body.subarray(offset, offset + bytesPerVector))];
+      });
+      statements.push(
+        env.DB.prepare(INSERT).bind(
+          meta.model,
+          meta.dims,
+          meta.base + first,
+          JSON.stringify(rows),
+          meta.kb,
+        ),
+      );
+    }
+    statements.push(
+      env.DB.prepare(MARK_DONE).bind(meta.model, meta.base, meta.kb, JSON.stringify(meta.ids)),
+    );
+    const results = await env.DB.batch(statements);
+    let written = 0;
+    for (const result of results.slice(0, -1)) written += result.meta.changes;
+    return Response.json({ written });
+  },
+};

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench [-- --quick] [-- --only write,drain,freshness,search,load] [-- --keep]`:
+ * starts the real local server (as `npm start` does) with the generated all-MiniLM-L6-v2-shaped
+ * model (q8), drives it over loopback through every scenario, judges the targets, and writes
+ * `bench/results/<name>.json` and `.md` (`latest` for a full run, `quick` for `--quick`).
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { generateTestModel } from "../scripts/model/generate.js";
+import { SPECS } from "../scripts/model/spec.js";
+import { DEFAULT_THREADS } from "../src/node/transformers-embedder.js";
+import { currentLoad, machineInfo, versions } from "./lib/machine.js";
+import { renderMarkdown } from "./lib/markdown.js";
+import { PROJECT_ROOT, RESULTS_DIR } from "./lib/paths.js";
+import { FULL_PLAN, type Plan, QUICK_PLAN } from "./lib/plan.js";
+import { loadRawEmbedder } from "./lib/raw-embedder.js";
+import type { BenchResults, Outcome } from "./lib/results.js";
+import { startServer } from "./lib/server.js";
+import { judgeTargets } from "./lib/targets.js";
+import { runDrain } from "./scenarios/drain.js";
+import { runFreshness } from "./scenarios/freshness.js";
+import { runLoad } from "./scenarios/load.js";
+import { runSearch } from "./scenarios/search.js";
+import { runWriteLatency } from "./scenarios/write-latency.js";
+
+const SCENARIOS = ["write", "drain", "freshness", "search", "load"] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+
+const started = performance.now();
+const log = (line: string) => {
+  const seconds = ((performance.now() - started) / 1000).toFixed(0).padStart(4);
+  process.stderr.write(`[bench ${seconds}s] ${line}\n`);
+};
+
+async function attempt<T>(name: string, run: () => Promise<T>): Promise<Outcome<T>> {
+  const t0 = performance.now();
+  log(`${name}: start`);
+  try {
+    const result = await run();
+    log(`${name}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`${name}: FAILED: ${message}`);
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function settings(plan: Plan, modelDir: string): Record<string, unknown> {
+  const spec = SPECS.minilm;
+  return {
+    model:
+      `generated all-MiniLM-L6-v2-shaped BERT (${spec.layers} layers, hidden ${spec.hidden}, ` +
+      `${spec.heads} heads, FFN ${spec.intermediate}, vocab ${spec.vocabSize}; seeded random weights), ` +
+      `q8 (onnx/model_quantized.onnx), ${DEFAULT_THREADS} onnxruntime threads, 256-token window`,
+    modelDir: relative(PROJECT_ROOT, modelDir),
+    server:
+      "node --import tsx src/server/main.ts --port 0 --state <tmp> (what `npm start` runs, without tsx's " +
+      "wrapper process); PYRITE_MODEL=<modelDir>, PYRITE_OFFLINE=1; wrangler.toml [vars] otherwise " +
+      "(EMBED_KICK_DELAY_MS=0, lease 120 s), EMBED_MODE / EMBED_BATCH_SIZE per scenario",
+    client: "node:http keep-alive agent over 127.0.0.1, in the bench process",
+    plan,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      only: { type: "string" },
+      keep: { type: "boolean", default: false },
+      out: { type: "string" },
+    },
+  });
+  const plan = values.quick ? QUICK_PLAN : FULL_PLAN;
+  const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
+  const unknown = only.filter((s) => !SCENARIOS.includes(s as ScenarioName));
+  if (unknown.length > 0)
+    throw new Error(`unknown scenario(s): ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
+  const wants = (name: ScenarioName) => only.includes(name);
+  const outName = values.out ?? (values.quick ? "quick" : values.only ? "partial" : "latest");
+
+  const machine = machineInfo();
+  log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAvgAtStart.join(" ")}`);
+  const model = await generateTestModel({ size: "minilm" });
+  log(`model: ${model.dir}${model.generated ? " (generated now)" : ""}`);
+  const workDir = await mkdtemp(join(tmpdir(), "pyrite-bench-"));
+  log(`state under ${workDir}`);
+  const raw = await loadRawEmbedder(model.dir);
+  const common = { plan, modelDir: model.dir, workDir, log };
+  const scenarios: BenchResults["scenarios"] = {};
+  try {
+    if (wants("write"))
+      scenarios.writeLatency = await attempt("write latency", () => runWriteLatency(common));
+    if (wants("drain"))
+      scenarios.drain = await attempt("drain", () => runDrain({ ...common, raw }));
+    if (wants("freshness"))
+      scenarios.freshness = await attempt("freshness", () => runFreshness({ ...common, raw }));
+    if (wants("search"))
+      scenarios.search = await attempt("search", () => runSearch({ ...common, raw }));
+    if (wants("load")) {
+      scenarios.load = await attempt("load", async () => {
+        const server = await startServer({
+          stateDir: join(workDir, "load"),
+          modelDir: model.dir,
+          vars: { EMBED_MODE: "background" },
+        });
+        try {
+          const result = await runLoad({ baseUrl: server.url, ...plan.load, seed: plan.seed, log });
+          return {
+            method:
+              "background server (EMBED_BATCH_SIZE 10); writers run concurrently, each creating, " +
+              "PATCHing and deleting its own entries (seeded mix 45/40/15); listeners on /ws from " +
+              "the start; then wait for the queue to empty and check",
+            ...result,
+          };
+        } finally {
+          await server.stop();
+        }
+      });
+    }
+  } finally {
+    if (!values.keep) await rm(workDir, { recursive: true, force: true });
+  }
+
+  const partial: Omit<BenchResults, "targets"> = {
+    date: new Date().toISOString(),
+    quick: plan.quick,
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+    machine: { ...machine, loadAvgAtEnd: currentLoad() },
+    versions: versions(),
+    settings: settings(plan, model.dir),
+    scenarios,
+  };
+  const results: BenchResults = { ...partial, targets: judgeTargets(partial) };
+  const markdown = renderMarkdown(results);
+  await writeFile(join(RESULTS_DIR, `${outName}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS_DIR, `${outName}.md`), markdown);
+  process.stdout.write(`${markdown}\n`);
+  log(`results: bench/results/${outName}.json and .md`);
+  const failedScenarios = Object.values(scenarios).filter((s) => s !== undefined && "error" in s);
+  process.exitCode = failedScenarios.length > 0 ? 1 : 0;
+}
+
+main().then(
+  // onnxruntime's thread pool and keep-alive sockets would otherwise hold the process open.
+  () => process.exit(),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,140 @@
+/**
+ * Scenario 2 (drain throughput) and 6 (memory). Per batch size: a server with that
+ * EMBED_BATCH_SIZE, its worker paused while N entries are created through the batch endpoint,
+ * then resumed; the drain is timed from the resume's answer until the status first shows nothing
+ * pending or processing. The raw embedder runs the same texts at the same batch size in the bench
+ * process, half just before the drain and half just after, so a change in the machine's load
+ * during the run falls on both. During the drain, the launcher (Node: Miniflare host + embedder)
+ * and workerd are sampled for RSS every 100 ms and their CPU seconds counted.
+ */
+import { join } from "node:path";
+import { embeddedText } from "../../src/domain/content.js";
+import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
+import { bulkCreate } from "../lib/bulk.js";
+import { ApiClient, waitForDrain } from "../lib/client.js";
+import { makeEntry } from "../lib/corpus.js";
+import { measureCpu } from "../lib/cpu.js";
+import { type MemoryPeak, sampleMemory } from "../lib/memory.js";
+import type { Plan } from "../lib/plan.js";
+import { rawThroughput } from "../lib/raw-embedder.js";
+import { startServer } from "../lib/server.js";
+import { fixed } from "../lib/stats.js";
+
+/** One batch size's figures. */
+export interface DrainRun {
+  batchSize: number;
+  entries: number;
+  /** Loading the entries through `POST /api/entries/batch` (worker paused). */
+  bulkWriteEntriesPerSec: number;
+  drainSeconds: number;
+  pipelineEntriesPerSec: number;
+  rawTextsPerSec: number;
+  /** pipeline / raw. */
+  ratio: number;
+  memory: Record<string, MemoryPeak>;
+  /** CPU seconds used during the drain, per process, and per entry in ms. */
+  cpuSeconds: Record<string, number>;
+  cpuMsPerEntry: Record<string, number>;
+  final: { done: number; embedded: number; failed: number };
+}
+
+/** What the scenario reports. */
+export interface DrainResult {
+  method: string;
+  bodyWords: number;
+  runs: DrainRun[];
+  primaryBatchSize: number;
+}
+
+const KB = "drain";
+
+async function runOne(options: {
+  plan: Plan;
+  modelDir: string;
+  workDir: string;
+  raw: TransformersEmbedder;
+  batchSize: number;
+  log: (line: string) => void;
+}): Promise<DrainRun> {
+  const { plan, modelDir, raw, batchSize, log } = options;
+  const count = plan.drain.entries[batchSize] ?? 500;
+  const make = (i: number) => makeEntry(plan.seed + batchSize, i, plan.bodyWords, "d");
+  const texts = Array.from({ length: count }, (_, i) => embeddedText(make(i)));
+  const server = await startServer({
+    stateDir: join(options.workDir, `drain-${batchSize}`),
+    modelDir,
+    vars: { EMBED_MODE: "background", EMBED_BATCH_SIZE: String(batchSize) },
+  });
+  const api = new ApiClient(server.url);
+  try {
+    await api.json("POST", "/api/index/embed/pause");
+    const bulk = await bulkCreate(api, KB, count, make);
+    log(
+      `drain b=${batchSize}: ${count} entries queued (${bulk.entriesPerSec.toFixed(0)}/s); raw embedder, first half`,
+    );
+    const half = Math.floor(count / 2);
+    const before = await rawThroughput(raw, texts.slice(0, half), batchSize);
+
+    const pids = { launcher: server.pid, workerd: server.workerdPid() };
+    const memory = sampleMemory(pids);
+    const cpu = measureCpu(pids);
+    const started = performance.now();
+    await api.json("POST", "/api/index/embed/resume");
+    const { status, at } = await waitForDrain(api, { timeoutMs: 900_000, pollMs: 50 });
+    const drainSeconds = (at - started) / 1000;
+    const cpuSeconds = cpu.stop();
+    const peaks = memory.stop();
+    log(`drain b=${batchSize}: drained in ${drainSeconds.toFixed(1)} s; raw embedder, second half`);
+
+    const after = await rawThroughput(raw, texts.slice(half), batchSize);
+    const rawTextsPerSec = count / (before.seconds + after.seconds);
+    const pipelineEntriesPerSec = count / drainSeconds;
+    if (status.done !== count || status.failed !== 0 || status.embedded !== count) {
+      throw new Error(
+        `drain b=${batchSize} ended with done=${status.done} embedded=${status.embedded} failed=${status.failed}, expected ${count} done`,
+      );
+    }
+    return {
+      batchSize,
+      entries: count,
+      bulkWriteEntriesPerSec: fixed(bulk.entriesPerSec, 1),
+      drainSeconds: fixed(drainSeconds, 2),
+      pipelineEntriesPerSec: fixed(pipelineEntriesPerSec, 2),
+      rawTextsPerSec: fixed(rawTextsPerSec, 2),
+      ratio: fixed(pipelineEntriesPerSec / rawTextsPerSec, 3),
+      memory: peaks,
+      cpuSeconds,
+      cpuMsPerEntry: Object.fromEntries(
+        Object.entries(cpuSeconds).map(([name, s]) => [name, fixed((s * 1000) / count, 2)]),
+      ),
+      final: { done: status.done, embedded: status.embedded, failed: status.failed },
+    };
+  } finally {
+    api.close();
+    await server.stop();
+  }
+}
+
+/** Runs the scenario for every batch size of the plan. */
+export async function runDrain(options: {
+  plan: Plan;
+  modelDir: string;
+  workDir: string;
+  raw: TransformersEmbedder;
+  log: (line: string) => void;
+}): Promise<DrainResult> {
+  const runs: DrainRun[] = [];
+  for (const batchSize of options.plan.drain.batchSizes) {
+    runs.push(await runOne({ ...options, batchSize }));
+  }
+  return {
+    method:
+      "per EMBED_BATCH_SIZE: worker paused, N entries created via POST /api/entries/batch, worker " +
+      "resumed; drain = resume answered → first status with pending = processing = 0 (polled every " +
+      "50 ms). Raw = createTransformersEmbedder in the bench process (same model dir, q8, 2 threads) " +
+      "on the same embedded texts at the same batch size, half before and half after the drain",
+    bodyWords: options.plan.bodyWords,
+    runs,
+    primaryBatchSize: options.plan.drain.primaryBatchSize,
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * Scenarios 4 (search) and 5 (status). One state directory grows to each size of the plan
+ * (10k, then 100k entries). Entries go in through the real write path (`POST /api/entries/batch`,
+ * worker paused, so each also gets its pending queue row); their vectors are then stored
+ * directly (seed-vectors.ts: random unit vectors of the active model's fingerprint, queue rows
+ * marked done), because embedding 100k texts for real would take far longer than the bench may.
+ * Then the server restarts and keyword, semantic and hybrid queries run one at a time, rotating
+ * modes, and the status endpoint is timed (also once before the vectors, with the new rows pending).
+ */
+import { join } from "node:path";
+import { fingerprintKey } from "../../src/embedder/types.js";
+import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
+import { bulkCreate } from "../lib/bulk.js";
+import { ApiClient, type EmbedStatus, embedStatus } from "../lib/client.js";
+import { makeEntry, makeQueries } from "../lib/corpus.js";
+import { readMemory } from "../lib/memory.js";
+import type { Plan } from "../lib/plan.js";
+import { seedVectors } from "../lib/seed-vectors.js";
+import { type BenchServer, startServer } from "../lib/server.js";
+import { fixed, type Summary, summarize } from "../lib/stats.js";
+
+type Mode = "keyword" | "semantic" | "hybrid";
+
+/** Figures at one corpus size. */
+export interface SearchSize {
+  entries: number;
+  /** Entries/s of the bulk load through `POST /api/entries/batch`. */
+  bulkWriteEntriesPerSec: number;
+  /** Rows/s of the direct vector insert. */
+  vectorSeedRowsPerSec: number;
+  /** The first semantic query after a restart: loads every vector into the isolate. */
+  coldSemanticMs: number;
+  latencyMs: Record<Mode, Summary>;
+  /** Queries that found nothing (keyword queries of rare words can). */
+  emptyResults: Record<Mode, number>;
+  semanticCoverage: number;
+  /** Status with all rows done (steady state) and with the newly loaded rows still pending. */
+  statusMs: Summary;
+  statusPendingMs: Summary;
+  statusPendingRows: number;
+  /** workerd's RSS after the queries (the vector index lives in the isolate). */
+  workerdRssMiB: number | null;
+}
+
+/** What the scenario reports. */
+export interface SearchResult {
+  method: string;
+  bodyWords: number;
+  queriesPerMode: number;
+  limit: number;
+  sizes: SearchSize[];
+}
+
+const KB = "search";
+const LIMIT = 10;
+const MODES: Mode[] = ["keyword", "semantic", "hybrid"];
+
+interface SearchAnswer {
+  results: unknown[];
+  semantic_coverage: { ratio: number } | null;
+}
+
+async function timeStatus(api: ApiClient, samples: number): Promise<Summary> {
+  const times: number[] = [];
+  for (let i = 0; i < samples + 5; i++) {
+    const answer = await api.call("GET", "/api/index/embed-status");
+    if (answer.status !== 200) throw new Error(`status answered ${answer.status}`);
+    if (i >= 5) times.push(answer.ms);
+  }
+  return summarize(times);
+}
+
+function assertState(status: EmbedStatus, entries: number, embedded: number, pending: number) {
+  if (status.entries !== entries || status.embedded !== embedded || status.pending !== pending) {
+    throw new Error(
+      `unexpected state: entries=${status.entries} embedded=${status.embedded} pending=${status.pending}, expected ${entries}/${embedded}/${pending}`,
+    );
+  }
+}
+
+/** Runs the scenario. */
+export async function runSearch(options: {
+  plan: Plan;
+  modelDir: string;
+  workDir: string;
+  raw: TransformersEmbedder;
+  log: (line: string) => void;
+}): Promise<SearchResult> {
+  const { plan, modelDir, log } = options;
+  const stateDir = join(options.workDir, "search");
+  const model = fingerprintKey(options.raw.infoSync.model);
+  const dims = options.raw.infoSync.model.dims;
+  const make = (i: number) => makeEntry(plan.seed + 99, i, plan.search.bodyWords, "s");
+  const queries = makeQueries(plan.seed + 5, plan.search.queries + plan.search.warmup);
+  const start = (vars: Record<string, string> = {}) =>
+    startServer({ stateDir, modelDir, vars: { EMBED_MODE: "background", ...vars } });
+  const sizes: SearchSize[] = [];
+  let have = 0;
+  let server: BenchServer | undefined;
+  try {
+    for (const size of plan.search.sizes) {
+      // 1. The entries, through the API, with the worker paused: they queue as pending.
+      server = await start();
+      let api = new ApiClient(server.url);
+      const before = await embedStatus(api);
+      if (before.model !== model) {
+        throw new Error(`the server's model is ${before.model}, the bench's ${model}`);
+      }
+      await api.json("POST", "/api/index/embed/pause");
+      log(`search: loading entries ${have}..${size}`);
+      const bulk = await bulkCreate(api, KB, size - have, make, have);
+      assertState(await embedStatus(api), size, have, size - have);
+      const statusPendingMs = await timeStatus(api, plan.search.statusSamples);
+      api.close();
+      await server.stop();
+      server = undefined;
+
+      // 2. Their vectors, straight into D1 while the server is stopped.
+      log(`search: storing ${size - have} vectors directly`);
+      const ids = Array.from({ length: size - have }, (_, i) => make(have + i).id);
+      const seeded = await seedVectors({
+        stateDir,
+        kb: KB,
+        ids,
+        model,
+        dims,
+        seed: plan.seed + size,
+      });
+
+      // 3. Restart, resume, and measure.
+      server = await start();
+      api = new ApiClient(server.url);
+      await api.json("POST", "/api/index/embed/resume");
+      assertState(await embedStatus(api), size, size, 0);
+      const q = (mode: Mode, text: string) =>
+        api.call("GET", `/api/search?q=${encodeURIComponent(text)}&mode=${mode}&limit=${LIMIT}`);
+      const cold = await q("semantic", queries[0] ?? "note");
+      if (cold.status !== 200) throw new Error(`search answered ${cold.status}`);
+      for (const text of queries.slice(0, plan.search.warmup)) {
+        for (const mode of MODES) await q(mode, text);
+      }
+      log(`search: ${size} entries, ${plan.search.queries} queries per mode`);
+      const samples: Record<Mode, number[]> = { keyword: [], semantic: [], hybrid: [] };
+      const empty: Record<Mode, number> = { keyword: 0, semantic: 0, hybrid: 0 };
+      let coverage = 0;
+      for (const text of queries.slice(plan.search.warmup)) {
+        for (const mode of MODES) {
+          const answer = await q(mode, text);
+          if (answer.status !== 200) throw new Error(`${mode} search answered ${answer.status}`);
+          const body = answer.body as SearchAnswer;
+          samples[mode].push(answer.ms);
+          if (body.results.length === 0) empty[mode]++;
+          if (mode === "semantic") coverage = body.semantic_coverage?.ratio ?? 0;
+        }
+      }
+      if (coverage < 1) throw new Error(`semantic search saw coverage ${coverage}, expected 1`);
+      const statusMs = await timeStatus(api, plan.search.statusSamples);
+      const workerd = server.workerdPid();
+      const memory = workerd === undefined ? undefined : readMemory(workerd);
+      sizes.push({
+        entries: size,
+        bulkWriteEntriesPerSec: fixed(bulk.entriesPerSec, 1),
+        vectorSeedRowsPerSec: fixed(seeded.written / seeded.seconds, 1),
+        coldSemanticMs: fixed(cold.ms, 2),
+        latencyMs: {
+          keyword: summarize(samples.keyword),
+          semantic: summarize(samples.semantic),
+          hybrid: summarize(samples.hybrid),
+        },
+        emptyResults: empty,
+        semanticCoverage: coverage,
+        statusMs,
+        statusPendingMs,
+        statusPendingRows: size - have,
+        workerdRssMiB: memory ? fixed(memory.rssKiB / 1024, 1) : null,
+      });
+      api.close();
+      await server.stop();
+      server = undefined;
+      have = size;
+    }
+  } finally {
+    await server?.stop();
+  }
+  return {
+    method:
+      "entries created via POST /api/entries/batch (worker paused); vectors stored directly into " +
+      "the stopped server's D1 SQLite by a helper worker on its own Miniflare (random unit vectors " +
+      "tagged with the active model's fingerprint, entry's content hash; queue rows marked done); " +
+      `server restarted; GET /api/search?mode=…&limit=${LIMIT} sequential, modes rotating, no kb ` +
+      "filter; status = GET /api/index/embed-status sequential",
+    bodyWords: plan.search.bodyWords,
+    queriesPerMode: plan.search.queries,
+    limit: LIMIT,
+    sizes,
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * The response shapes the CLI reads (the subset it uses), as the server answers them. Declared
+ * here rather than imported from the worker's modules, which need workerd's types.
+ */
+
+/** An entry. */
+export interface Entry {
+  kb_name: string;
+  id: string;
+  entry_type: string;
+  title: string;
+  body: string;
+  summary: string;
+  tags: string[];
+  importance: number;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+  content_hash: string;
+}
+
+/** `POST /api/entries`, `PUT|PATCH /api/entries/:id`. */
+export interface EntryWriteResult {
+  entry: Entry;
+  embedding: { status: string; error?: string };
+}
+
+/** `GET /api/entries/:id`: the entry and where its embedding stands. */
+export interface EntryRead {
+  entry: Entry;
+  embedding: {
+    status: string;
+    attempts?: number;
+    error?: string | null;
+    queued_at?: string | null;
+    embedded_at?: string | null;
+    model?: string | null;
+    stale?: boolean;
+  };
+}
+
+/** `GET /api/entries`. */
+export interface EntryList {
+  entries: Entry[];
+  total: number;
+  limit: number;
+  offset: number;
+}
+
+/** `GET /api/index/embed-status`. */
+export interface EmbedStatus {
+  kb: string | null;
+  entries: number;
+  embedded: number;
+  pending: number;
+  processing: number;
+  done: number;
+  failed: number;
+  missing: number;
+  stale: number;
+  truncated: number;
+  oldest_pending_age_ms: number | null;
+  expired_leases: number;
+  last_error: { kb_name: string; entry_id: string; error: string; at: string } | null;
+  worker:
+    | {
+        state: string;
+        last_run_at: string | null;
+        next_alarm_at: string | null;
+        batch_size: number;
+        max_attempts: number;
+      }
+    | { state: "absent" };
+  throughput_last_minute: number | null;
+  model: string | null;
+  provider: string | null;
+  semantic: boolean;
+  embed_mode: string;
+}
+
+/** One synchronous batch of `POST /api/index/embed`. */
+export interface EmbedBatchResult {
+  paused: boolean;
+  claimed: number;
+  embedded: number;
+  failed: number;
+  retrying: number;
+}
+
+/** `POST /api/index/embed`. */
+export interface EmbedResponse {
+  mode: "sync" | "background";
+  queued: number;
+  batch?: EmbedBatchResult;
+  status: EmbedStatus;
+}
+
+/** One search hit. */
+export interface SearchHit {
+  kb_name: string;
+  id: string;
+  title: string;
+  entry_type: string;
+  summary: string;
+  snippet?: string;
+  score: number;
+}
+
+/** `GET /api/search`. */
+export interface SearchResponse {
+  query: string;
+  mode: string;
+  results: SearchHit[];
+  model?: string | null;
+  semantic?: boolean;
+}
