@@ -93,7 +93,10 @@ function renderStatus() {
   semantic.replaceChildren(
     s.semantic
       ? h("span", { class: "pill pill-ok", text: "semantic" })
-      : h("span", { class: "pill pill-warn", text: "lexical fallback" }),
+      : h("span", {
+          class: "pill pill-warn",
+          text: s.provider === "hash" ? "lexical fallback" : "not semantic",
+        }),
   );
   $("fact-mode").textContent = s.embed_mode;
   const worker = s.worker;
@@ -138,8 +141,15 @@ function renderStatus() {
     banner.hidden = false;
     banner.className = "banner banner-warn";
     banner.replaceChildren(
-      h("strong", { text: "Lexical fallback. " }),
-      `The active embedder (${s.model ?? "none"}) is not a semantic model: semantic and hybrid search compare word features, not meaning.`,
+      ...(s.provider === "hash"
+        ? [
+            h("strong", { text: "Lexical fallback. " }),
+            `The active embedder (${s.model ?? "none"}) is not a semantic model: semantic and hybrid search compare word features, not meaning.`,
+          ]
+        : [
+            h("strong", { text: "Not semantic. " }),
+            `The active model (${s.model ?? "none"}) does not claim meaningful similarities (e.g. the generated test model, whose weights are random).`,
+          ]),
     );
   } else banner.hidden = true;
 }

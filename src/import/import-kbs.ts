@@ -43,6 +43,10 @@ export interface KbReport {
   unchanged: number;
   /** Entries whose text was queued for embedding. */
   queued: number;
+  /** Entries embedded while the import ran (a server without a background worker does that). */
+  embedded: number;
+  /** How the server embeds (`background`, `sync`, `off`), as its last answer said. */
+  embed_mode?: string;
   skipped: Skipped[];
   warnings: { path: string; message: string }[];
   notes: string[];
@@ -93,6 +97,7 @@ export async function importKbs(kbs: KbRead[], opts: ImportOptions): Promise<Imp
       updated: 0,
       unchanged: 0,
       queued: 0,
+      embedded: 0,
       skipped: [...kb.skipped, ...skipped],
       warnings: kb.warnings,
       notes: kb.notes,
@@ -158,6 +163,8 @@ async function sendBatch(
     report.unchanged += r.unchanged;
     report.imported += r.created + r.updated + r.unchanged;
     report.queued += r.queued;
+    report.embedded += r.embedded ?? 0;
+    if (r.embed_mode !== undefined) report.embed_mode = r.embed_mode;
     return;
   }
   const refused = depth < 3 ? refusedItems(outcome) : undefined;

@@ -113,7 +113,9 @@ export async function createTransformersEmbedder(
       pooling: "mean",
       normalize: true,
     },
-    semantic: true,
+    // The project's generated test model has a real model's shape and speed but random weights:
+    // its similarities mean nothing, and the status must not claim otherwise.
+    semantic: !(isRecord(config) && "pyrite_test_model" in config),
     maxTokens,
   };
 

@@ -101,6 +101,13 @@ function printReport(report: ImportReport): void {
   }
   const total = report.kbs.reduce((n, kb) => n + kb.imported, 0);
   const queued = report.kbs.reduce((n, kb) => n + kb.queued, 0);
+  const embedded = report.kbs.reduce((n, kb) => n + kb.embedded, 0);
+  if (report.kbs.some((kb) => kb.embed_mode === "sync") && embedded < queued) {
+    note(
+      `the server has no background worker: ${embedded} of ${queued} embedded during the import; ` +
+        "`pyrite index embed` embeds the rest",
+    );
+  }
   const verb = report.dry_run ? "would import" : "imported";
   println(
     `\n${verb} ${total} entries from ${report.kbs.length} KBs in ${duration(report.elapsed_ms)}` +
