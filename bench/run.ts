@@ -17,7 +17,8 @@ import { PROJECT_ROOT, RESULTS_DIR } from "./lib/paths.js";
 import { FULL_PLAN, type Plan, QUICK_PLAN } from "./lib/plan.js";
 import { loadRawEmbedder } from "./lib/raw-embedder.js";
 import type { BenchResults, Outcome } from "./lib/results.js";
-import { startServer } from "./lib/server.js";
+import { ServerPool } from "./lib/server-pool.js";
+import { drainServer, mainServer, searchServer, writeServers } from "./lib/servers.js";
 import { judgeTargets } from "./lib/targets.js";
 import { runDrain } from "./scenarios/drain.js";
 import { runFreshness } from "./scenarios/freshness.js";
@@ -88,8 +89,21 @@ async function main(): Promise<void> {
   log(`model: ${model.dir}${model.generated ? " (generated now)" : ""}`);
   const workDir = await mkdtemp(join(tmpdir(), "pyrite-bench-"));
   log(`state under ${workDir}`);
+  const pool = new ServerPool(model.dir, workDir);
+  // Every server starts now, together; each scenario takes its own when it begins.
+  if (wants("write"))
+    for (const spec of Object.values(writeServers())) pool.prepare(spec.name, spec.vars);
+  if (wants("drain")) {
+    for (const size of plan.drain.batchSizes) {
+      const spec = drainServer(plan, size);
+      pool.prepare(spec.name, spec.vars);
+    }
+  }
+  if (wants("freshness") || wants("load"))
+    pool.prepare(mainServer(plan).name, mainServer(plan).vars);
+  if (wants("search")) pool.prepare(searchServer().name, searchServer().vars);
   const raw = await loadRawEmbedder(model.dir);
-  const common = { plan, modelDir: model.dir, workDir, log };
+  const common = { plan, pool, modelDir: model.dir, log };
   const scenarios: BenchResults["scenarios"] = {};
   try {
     if (wants("write"))
@@ -102,26 +116,21 @@ async function main(): Promise<void> {
       scenarios.search = await attempt("search", () => runSearch({ ...common, raw }));
     if (wants("load")) {
       scenarios.load = await attempt("load", async () => {
-        const server = await startServer({
-          stateDir: join(workDir, "load"),
-          modelDir: model.dir,
-          vars: { EMBED_MODE: "background" },
-        });
-        try {
-          const result = await runLoad({ baseUrl: server.url, ...plan.load, seed: plan.seed, log });
-          return {
-            method:
-              "background server (EMBED_BATCH_SIZE 10); writers run concurrently, each creating, " +
-              "PATCHing and deleting its own entries (seeded mix 45/40/15); listeners on /ws from " +
-              "the start; then wait for the queue to empty and check",
-            ...result,
-          };
-        } finally {
-          await server.stop();
-        }
+        const spec = mainServer(plan);
+        const server = await pool.take(spec.name, spec.vars);
+        const result = await runLoad({ baseUrl: server.url, ...plan.load, seed: plan.seed, log });
+        return {
+          method:
+            `background server (EMBED_BATCH_SIZE ${plan.drain.primaryBatchSize}; the one the drain and ` +
+            "freshness runs used, in a KB of its own); writers run concurrently, each creating, " +
+            "PATCHing and deleting its own entries (seeded mix 45/40/15); listeners on /ws from " +
+            "the start; then wait for the queue to empty and check",
+          ...result,
+        };
       });
     }
   } finally {
+    await pool.stopAll();
     if (!values.keep) await rm(workDir, { recursive: true, force: true });
   }
 

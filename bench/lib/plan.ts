@@ -45,10 +45,10 @@ export const FULL_PLAN: Plan = {
 export const QUICK_PLAN: Plan = {
   quick: true,
   bodyWords: 300,
-  write: { perMode: 60, warmup: 10, block: 20 },
-  drain: { batchSizes: [10], entries: { 10: 300 }, primaryBatchSize: 10 },
-  freshness: { samples: 10, warmup: 2 },
-  search: { sizes: [2000], bodyWords: 150, queries: 30, warmup: 3, statusSamples: 30 },
-  load: { writers: 5, opsPerWriter: 30, listeners: 2, bodyWords: 40 },
+  write: { perMode: 30, warmup: 5, block: 10 },
+  drain: { batchSizes: [10], entries: { 10: 100 }, primaryBatchSize: 10 },
+  freshness: { samples: 6, warmup: 1 },
+  search: { sizes: [1000], bodyWords: 150, queries: 15, warmup: 2, statusSamples: 20 },
+  load: { writers: 4, opsPerWriter: 25, listeners: 2, bodyWords: 40 },
   seed: 20261123,
 };

@@ -7,7 +7,6 @@
  * during the run falls on both. During the drain, the launcher (Node: Miniflare host + embedder)
  * and workerd are sampled for RSS every 100 ms and their CPU seconds counted.
  */
-import { join } from "node:path";
 import { embeddedText } from "../../src/domain/content.js";
 import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
 import { bulkCreate } from "../lib/bulk.js";
@@ -17,7 +16,8 @@ import { measureCpu } from "../lib/cpu.js";
 import { type MemoryPeak, sampleMemory } from "../lib/memory.js";
 import type { Plan } from "../lib/plan.js";
 import { rawThroughput } from "../lib/raw-embedder.js";
-import { startServer } from "../lib/server.js";
+import type { ServerPool } from "../lib/server-pool.js";
+import { drainServer } from "../lib/servers.js";
 import { fixed } from "../lib/stats.js";
 
 /** One batch size's figures. */
@@ -50,21 +50,17 @@ const KB = "drain";
 
 async function runOne(options: {
   plan: Plan;
-  modelDir: string;
-  workDir: string;
+  pool: ServerPool;
   raw: TransformersEmbedder;
   batchSize: number;
   log: (line: string) => void;
 }): Promise<DrainRun> {
-  const { plan, modelDir, raw, batchSize, log } = options;
+  const { plan, pool, raw, batchSize, log } = options;
   const count = plan.drain.entries[batchSize] ?? 500;
   const make = (i: number) => makeEntry(plan.seed + batchSize, i, plan.bodyWords, "d");
   const texts = Array.from({ length: count }, (_, i) => embeddedText(make(i)));
-  const server = await startServer({
-    stateDir: join(options.workDir, `drain-${batchSize}`),
-    modelDir,
-    vars: { EMBED_MODE: "background", EMBED_BATCH_SIZE: String(batchSize) },
-  });
+  const spec = drainServer(plan, batchSize);
+  const server = await pool.take(spec.name, spec.vars);
   const api = new ApiClient(server.url);
   try {
     await api.json("POST", "/api/index/embed/pause");
@@ -111,15 +107,15 @@ async function runOne(options: {
     };
   } finally {
     api.close();
-    await server.stop();
+    // The primary batch size's server goes on to the freshness and load scenarios.
+    if (spec.name !== "main") await pool.release(spec.name);
   }
 }
 
 /** Runs the scenario for every batch size of the plan. */
 export async function runDrain(options: {
   plan: Plan;
-  modelDir: string;
-  workDir: string;
+  pool: ServerPool;
   raw: TransformersEmbedder;
   log: (line: string) => void;
 }): Promise<DrainResult> {

@@ -4,14 +4,14 @@
  * connected beforehand. Interleaved with it, the raw single-text embed latency of the same text in
  * the bench process, so both see the same machine.
  */
-import { join } from "node:path";
 import { embeddedText } from "../../src/domain/content.js";
 import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
 import { ApiClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import { EventListener } from "../lib/events.js";
 import type { Plan } from "../lib/plan.js";
-import { startServer } from "../lib/server.js";
+import type { ServerPool } from "../lib/server-pool.js";
+import { mainServer } from "../lib/servers.js";
 import { fixed, type Summary, summarize } from "../lib/stats.js";
 
 /** What the scenario reports. */
@@ -33,17 +33,14 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 /** Runs the scenario. */
 export async function runFreshness(options: {
   plan: Plan;
-  modelDir: string;
-  workDir: string;
+  pool: ServerPool;
   raw: TransformersEmbedder;
   log: (line: string) => void;
 }): Promise<FreshnessResult> {
   const { plan, raw } = options;
-  const server = await startServer({
-    stateDir: join(options.workDir, "freshness"),
-    modelDir: options.modelDir,
-    vars: { EMBED_MODE: "background" },
-  });
+  const spec = mainServer(plan);
+  // Shared with the drain before and the load test after (each in its own KB); idle here.
+  const server = await options.pool.take(spec.name, spec.vars);
   const api = new ApiClient(server.url);
   const listener = await EventListener.connect(server.url);
   try {
@@ -88,6 +85,5 @@ export async function runFreshness(options: {
   } finally {
     await listener.close();
     api.close();
-    await server.stop();
   }
 }

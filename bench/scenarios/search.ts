@@ -7,7 +7,6 @@
  * Then the server restarts and keyword, semantic and hybrid queries run one at a time, rotating
  * modes, and the status endpoint is timed (also once before the vectors, with the new rows pending).
  */
-import { join } from "node:path";
 import { fingerprintKey } from "../../src/embedder/types.js";
 import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
 import { bulkCreate } from "../lib/bulk.js";
@@ -17,6 +16,8 @@ import { readMemory } from "../lib/memory.js";
 import type { Plan } from "../lib/plan.js";
 import { seedVectors } from "../lib/seed-vectors.js";
 import { type BenchServer, startServer } from "../lib/server.js";
+import type { ServerPool } from "../lib/server-pool.js";
+import { searchServer } from "../lib/servers.js";
 import { fixed, type Summary, summarize } from "../lib/stats.js";
 
 type Mode = "keyword" | "semantic" | "hybrid";
@@ -81,19 +82,27 @@ function assertState(status: EmbedStatus, entries: number, embedded: number, pen
 /** Runs the scenario. */
 export async function runSearch(options: {
   plan: Plan;
+  pool: ServerPool;
   modelDir: string;
-  workDir: string;
   raw: TransformersEmbedder;
   log: (line: string) => void;
 }): Promise<SearchResult> {
-  const { plan, modelDir, log } = options;
-  const stateDir = join(options.workDir, "search");
+  const { plan, pool, modelDir, log } = options;
+  const spec = searchServer();
+  const stateDir = pool.stateDir(spec.name);
   const model = fingerprintKey(options.raw.infoSync.model);
   const dims = options.raw.infoSync.model.dims;
   const make = (i: number) => makeEntry(plan.seed + 99, i, plan.search.bodyWords, "s");
   const queries = makeQueries(plan.seed + 5, plan.search.queries + plan.search.warmup);
-  const start = (vars: Record<string, string> = {}) =>
-    startServer({ stateDir, modelDir, vars: { EMBED_MODE: "background", ...vars } });
+  // The first start may have been prepared by the pool; restarts (after storing vectors) are ours.
+  let prepared = true;
+  const start = () => {
+    if (prepared) {
+      prepared = false;
+      return pool.take(spec.name, spec.vars);
+    }
+    return startServer({ stateDir, modelDir, vars: spec.vars });
+  };
   const sizes: SearchSize[] = [];
   let have = 0;
   let server: BenchServer | undefined;

@@ -8,12 +8,12 @@
  * write path itself (entry + queue row in one D1 batch, the kick after the response) from the
  * CPU the embedding takes.
  */
-import { join } from "node:path";
 import { embeddedText } from "../../src/domain/content.js";
 import { ApiClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import type { Plan } from "../lib/plan.js";
-import { startServers } from "../lib/server.js";
+import type { ServerPool } from "../lib/server-pool.js";
+import { writeServers } from "../lib/servers.js";
 import { fixed, type Summary, summarize } from "../lib/stats.js";
 
 type Series = "off" | "background" | "sync" | "backgroundPaused";
@@ -57,19 +57,15 @@ async function write(api: ApiClient, entry: ReturnType<typeof makeEntry>) {
 /** Runs the scenario. */
 export async function runWriteLatency(options: {
   plan: Plan;
-  modelDir: string;
-  workDir: string;
+  pool: ServerPool;
   log: (line: string) => void;
 }): Promise<WriteLatencyResult> {
-  const { plan, modelDir, workDir, log } = options;
+  const { plan, pool, log } = options;
   const { perMode, warmup, block } = plan.write;
   const modes = ["off", "background", "sync"] as const;
-  const servers = await startServers(
-    modes.map((mode) => ({
-      stateDir: join(workDir, `write-${mode}`),
-      modelDir,
-      vars: { EMBED_MODE: mode },
-    })),
+  const specs = writeServers();
+  const servers = await Promise.all(
+    modes.map((mode) => pool.take(specs[mode].name, specs[mode].vars)),
   );
   try {
     const apis = {
@@ -143,6 +139,6 @@ export async function runWriteLatency(options: {
       embeddingStatus: statuses,
     };
   } finally {
-    await Promise.all(servers.map((server) => server.stop()));
+    await Promise.all(modes.map((mode) => pool.release(specs[mode].name)));
   }
 }

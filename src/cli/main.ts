@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { registerEntryCommands } from "./commands/entries.js";
+import { registerImportCommand } from "./commands/import.js";
 import { registerIndexCommands } from "./commands/index-embed.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerServeCommand } from "./commands/serve.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSearchCommand(program);
   registerIndexCommands(program);
   registerWatchCommand(program);
+  registerImportCommand(program);
   return program;
 }
 

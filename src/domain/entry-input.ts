@@ -5,7 +5,8 @@ import { z } from "zod";
 export const limits = {
   titleChars: 1000,
   summaryChars: 10_000,
-  bodyBytes: 1024 * 1024,
+  // D1 caps a row at 1,000,000 bytes: the body's bound leaves room for every other field.
+  bodyBytes: 800_000,
   requestBytes: 2 * 1024 * 1024,
   /** Entries in one `POST /api/entries/batch`. */
   batchEntries: 500,

@@ -6,6 +6,8 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PING_TEXT, PONG_TEXT } from "../../src/shared/messages";
+import { appFetch as api } from "./app-fetch";
 import { errorShapeProblems, expectClientError, snapshot } from "./bad-input/expect-error";
 import {
   badId,
@@ -18,7 +20,7 @@ import {
   rawEntryPaths,
   validBodies,
 } from "./bad-input/inputs";
-import { api, createEntry, resetEmbedder } from "./helpers";
+import { createEntry, resetEmbedder } from "./helpers";
 
 /** Fixed seed and bounded runs: reproducible, and fast enough for every `npm test`. */
 const fcOptions = { seed: 20_260_707, numRuns: 40, endOnFailure: true } as const;
@@ -444,11 +446,12 @@ describe("the WebSocket", slow, () => {
       new Uint8Array([0, 255, 1]).buffer,
     ];
     for (const frame of garbage) ws.send(frame);
-    ws.send("ping");
-    for (let i = 0; i < 200 && !messages.includes("pong"); i++)
+    ws.send(PING_TEXT);
+    for (let i = 0; i < 200 && !messages.includes(PONG_TEXT); i++) {
       await new Promise((r) => setTimeout(r, 5));
+    }
     expect(closed).toBe(false);
-    expect(messages).toContain("pong");
+    expect(messages).toContain(PONG_TEXT);
     ws.close(1000, "done");
   });
 });

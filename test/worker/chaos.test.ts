@@ -12,20 +12,18 @@ import type { Embedder } from "../../src/embedder/types";
 import { processClaimed } from "../../src/pipeline/process-batch";
 import { openDb } from "../../src/storage/db";
 import { claimDue } from "../../src/storage/queue";
+import { appFetch as api, appCreate as createEntry, appSend as send } from "./app-fetch";
 import { drain, parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./chaos/driver";
 import { Interleaving } from "./chaos/interleave";
 import { alwaysViolations, drainedViolations, MAX_ATTEMPTS } from "./chaos/invariants";
 import { createRng } from "./chaos/prng";
 import { syncSend } from "./chaos/sync-app";
 import {
-  api,
   controlEmbedder,
-  createEntry,
   expireLeases,
   makeDue,
   queueRows,
   resetEmbedder,
-  send,
   until,
   vectorRows,
   worker,

@@ -78,6 +78,13 @@ describe("ids", () => {
     expect(await res.json()).toMatchObject({ error: { code: "invalid_id" } });
   });
 
+  it("a very long title yields an addressable id of at most 200 characters", async () => {
+    const { entry } = await createEntry({ kb: "slugs", title: `${"word ".repeat(150)}end` });
+    expect(entry.id.length).toBeLessThanOrEqual(200);
+    expect(entry.id.endsWith("-")).toBe(false);
+    expect((await api(`/api/entries/${entry.id}?kb=slugs`)).status).toBe(200);
+  });
+
   it("the same id may exist in two KBs", async () => {
     await createEntry({ kb: "kb-one", title: "Shared" });
     await createEntry({ kb: "kb-two", title: "Shared" });

@@ -157,7 +157,7 @@ describe("fileToEntry", () => {
     const out = fileToEntry(`---\ntitle: Huge\n---\n${"x".repeat(1024 * 1024 + 10)}`, "huge.md");
     expect(out).toEqual({
       ok: false,
-      reason: "the body is 1048586 bytes; the API takes at most 1048576",
+      reason: "the body is 1048586 bytes; the API takes at most 800000",
     });
   });
 

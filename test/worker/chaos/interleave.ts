@@ -5,14 +5,13 @@
  * and off. A model of what every write answered is checked against D1 after every step.
  */
 import { abortAllDurableObjects } from "cloudflare:test";
+import { appFetch as api, appSend as send } from "../app-fetch";
 import {
-  api,
   controlEmbedder,
   embedderStats,
   expireLeases,
   makeDue,
   resetEmbedder,
-  send,
   until,
 } from "../helpers";
 import { parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./driver";
@@ -91,7 +90,7 @@ export class Interleaving {
 
   /** A random text; some carry the word the `failTexts` fault poisons. */
   private text(): string {
-    const words = Array.from({ length: this.rng.int(1, 12) }, () => this.rng.pick(WORDS));
+    const words: string[] = Array.from({ length: this.rng.int(1, 12) }, () => this.rng.pick(WORDS));
     if (this.rng.chance(0.12)) words.push("poison");
     return words.join(" ");
   }

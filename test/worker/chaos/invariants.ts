@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { decodeVector } from "../../../src/storage/vector-codec";
-import { embedStatus } from "../helpers";
+import { appFetch } from "../app-fetch";
 
 /** EMBED_MAX_ATTEMPTS in vitest.config.ts. */
 export const MAX_ATTEMPTS = 3;
@@ -122,7 +122,10 @@ export async function drainedViolations(): Promise<string[]> {
      WHERE q.entry_id IS NULL`);
   for (const r of unqueued) problems.push(`entry without a queue row: ${keyOf(r)}`);
 
-  const status = await embedStatus();
+  const status = (await (await appFetch("/api/index/embed-status")).json()) as Record<
+    "entries" | "embedded" | "pending" | "processing" | "failed" | "missing" | "stale",
+    number
+  >;
   const sum = status.embedded + status.pending + status.processing + status.failed;
   if (status.entries !== sum + status.missing) {
     problems.push(

@@ -1,0 +1,50 @@
+/**
+ * Calls the app directly, with the test env or a modified one (a token, CORS origins), and waits
+ * for its background work. Many-request tests use this rather than `exports.default.fetch`, which
+ * in this pool gets slower with every request a file makes (≈0.2 ms more each).
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { createApp } from "../../src/app";
+
+const app = createApp();
+
+/** One request to the app; `waitUntil` work (events, kicks) has finished when it resolves. */
+export async function appFetch(
+  path: string,
+  init: RequestInit = {},
+  withEnv: Env = env,
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`http://pyrite.test${path}`, init), withEnv, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+/** Sends a JSON body (a string is sent as it is). */
+export function appSend(
+  method: string,
+  path: string,
+  body: unknown,
+  withEnv: Env = env,
+): Promise<Response> {
+  return appFetch(
+    path,
+    {
+      method,
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    },
+    withEnv,
+  );
+}
+
+/** Creates an entry, asserting 201; returns the parsed answer. */
+export async function appCreate(body: Record<string, unknown>, withEnv: Env = env) {
+  const res = await appSend("POST", "/api/entries", body, withEnv);
+  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as {
+    entry: { id: string; kb_name: string; content_hash: string };
+    embedding: { status: string };
+  };
+}
