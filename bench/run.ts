@@ -10,12 +10,13 @@ import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { generateTestModel } from "../scripts/model/generate.js";
 import { SPECS } from "../scripts/model/spec.js";
+import { bundleWorker } from "../src/server/bundle.js";
 import { DEFAULT_THREADS } from "../src/node/transformers-embedder.js";
 import { currentLoad, machineInfo, versions } from "./lib/machine.js";
 import { renderMarkdown } from "./lib/markdown.js";
 import { PROJECT_ROOT, RESULTS_DIR } from "./lib/paths.js";
 import { FULL_PLAN, type Plan, QUICK_PLAN } from "./lib/plan.js";
-import { loadRawEmbedder } from "./lib/raw-embedder.js";
+import { RawEmbedder } from "./lib/raw-embedder.js";
 import type { BenchResults, Outcome } from "./lib/results.js";
 import { ServerPool } from "./lib/server-pool.js";
 import { drainServer, mainServer, searchServer, writeServers } from "./lib/servers.js";
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
   log(`model: ${model.dir}${model.generated ? " (generated now)" : ""}`);
   const workDir = await mkdtemp(join(tmpdir(), "pyrite-bench-"));
   log(`state under ${workDir}`);
+  // Bundled once here: the servers starting together then all find it in the launcher's cache.
+  await bundleWorker();
   const pool = new ServerPool(model.dir, workDir);
   // Every server starts now, together; each scenario takes its own when it begins.
   if (wants("write"))
@@ -102,7 +105,7 @@ async function main(): Promise<void> {
   if (wants("freshness") || wants("load"))
     pool.prepare(mainServer(plan).name, mainServer(plan).vars);
   if (wants("search")) pool.prepare(searchServer().name, searchServer().vars);
-  const raw = await loadRawEmbedder(model.dir);
+  const raw = await RawEmbedder.start(model.dir);
   const common = { plan, pool, modelDir: model.dir, log };
   const scenarios: BenchResults["scenarios"] = {};
   try {
@@ -130,6 +133,7 @@ async function main(): Promise<void> {
       });
     }
   } finally {
+    raw.stop();
     await pool.stopAll();
     if (!values.keep) await rm(workDir, { recursive: true, force: true });
   }

@@ -96,6 +96,11 @@ export function createApp() {
     })(c, next);
   });
 
+  // Authentication before anything reads the request: without the token a client learns nothing
+  // else (not even a 413). CORS above answers preflights, which carry no credentials.
+  app.use("/api/*", requireToken());
+  app.use("/ws", requireToken());
+  app.use("/mcp", requireToken());
   app.use(
     "/api/*",
     bodyLimit({
@@ -109,9 +114,6 @@ export function createApp() {
       },
     }),
   );
-  app.use("/api/*", requireToken());
-  app.use("/ws", requireToken());
-  app.use("/mcp", requireToken());
 
   app.route("/health", healthRoutes);
   app.route("/api/entries/batch", batchRoutes);

@@ -16,7 +16,8 @@ const settingsSchema = z.object({
   EMBED_PROVIDER: z.enum(["auto", "service", "workers-ai", "hash"]).default("auto"),
   WORKERS_AI_MODEL: z.string().min(1).default("@cf/baai/bge-small-en-v1.5"),
   EMBEDDER_URL: z.url().optional(),
-  PYRITE_API_TOKEN: z.string().optional(),
+  // Trimmed: a secret piped in with a trailing newline would otherwise never match any request.
+  PYRITE_API_TOKEN: z.string().trim().optional(),
   CORS_ORIGINS: z.string().default(""),
 });
 

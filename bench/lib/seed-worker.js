@@ -5,6 +5,9 @@
  * `ids.length × dims` float32 little-endian values. It stores each vector for its entry (with the
  * entry's current content hash) and marks the entry's queue row done with the model, in one D1
  * batch. Runs inside workerd so the rows never cross the Node ↔ workerd proxy one by one.
+ *
+ * `POST /time` `{sql, params, runs}` runs one query `runs` times and answers its plan and each
+ * run's milliseconds, measured here (the clock advances across D1 calls), for profiling.
  */
 
 /**
@@ -40,6 +43,28 @@ function hex(bytes) {
   return out;
 }
 
+/**
+ * @param {Request} request
+ * @param {{ DB: D1Database }} env
+ */
+async function time(request, env) {
+  const { sql, params, runs } = await request.json();
+  const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+    .bind(...params)
+    .all();
+  const ms = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = Date.now();
+    const result = await env.DB.prepare(sql)
+      .bind(...params)
+      .all();
+    ms.push(Date.now() - started);
+    rows = result.results.length;
+  }
+  return Response.json({ plan: plan.results.map((r) => r.detail), ms, rows });
+}
+
 export default {
   /**
    * @param {Request} request
@@ -47,6 +72,7 @@ export default {
    */
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (request.method === "POST" && url.pathname === "/time") return time(request, env);
     if (request.method !== "POST" || url.pathname !== "/vectors") {
       return new Response("not found", { status: 404 });
     }

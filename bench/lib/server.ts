@@ -30,6 +30,8 @@ export interface ServerOptions {
   /** `[vars]` overrides (EMBED_MODE, EMBED_BATCH_SIZE, ...). */
   vars: Record<string, string>;
   startTimeoutMs?: number;
+  /** The entry script; default src/server/main.ts (profiling uses bench/profile/serve.ts). */
+  script?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -85,7 +87,7 @@ export function startServer(options: ServerOptions): Promise<BenchServer> {
     [
       "--import",
       "tsx",
-      join(PROJECT_ROOT, "src", "server", "main.ts"),
+      options.script ?? join(PROJECT_ROOT, "src", "server", "main.ts"),
       "--host",
       "127.0.0.1",
       "--port",

@@ -8,14 +8,13 @@
  * and workerd are sampled for RSS every 100 ms and their CPU seconds counted.
  */
 import { embeddedText } from "../../src/domain/content.js";
-import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
 import { bulkCreate } from "../lib/bulk.js";
 import { ApiClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import { measureCpu } from "../lib/cpu.js";
 import { type MemoryPeak, sampleMemory } from "../lib/memory.js";
 import type { Plan } from "../lib/plan.js";
-import { rawThroughput } from "../lib/raw-embedder.js";
+import type { RawEmbedder } from "../lib/raw-embedder.js";
 import type { ServerPool } from "../lib/server-pool.js";
 import { drainServer } from "../lib/servers.js";
 import { fixed } from "../lib/stats.js";
@@ -51,7 +50,7 @@ const KB = "drain";
 async function runOne(options: {
   plan: Plan;
   pool: ServerPool;
-  raw: TransformersEmbedder;
+  raw: RawEmbedder;
   batchSize: number;
   log: (line: string) => void;
 }): Promise<DrainRun> {
@@ -69,21 +68,21 @@ async function runOne(options: {
       `drain b=${batchSize}: ${count} entries queued (${bulk.entriesPerSec.toFixed(0)}/s); raw embedder, first half`,
     );
     const half = Math.floor(count / 2);
-    const before = await rawThroughput(raw, texts.slice(0, half), batchSize);
+    const before = await raw.throughput(texts.slice(0, half), batchSize);
 
     const pids = { launcher: server.pid, workerd: server.workerdPid() };
     const memory = sampleMemory(pids);
     const cpu = measureCpu(pids);
     const started = performance.now();
     await api.json("POST", "/api/index/embed/resume");
-    const { status, at } = await waitForDrain(api, { timeoutMs: 900_000, pollMs: 50 });
+    const { status, at } = await waitForDrain(api, { timeoutMs: 900_000, pollMs: 100 });
     const drainSeconds = (at - started) / 1000;
     const cpuSeconds = cpu.stop();
     const peaks = memory.stop();
     log(`drain b=${batchSize}: drained in ${drainSeconds.toFixed(1)} s; raw embedder, second half`);
 
-    const after = await rawThroughput(raw, texts.slice(half), batchSize);
-    const rawTextsPerSec = count / (before.seconds + after.seconds);
+    const after = await raw.throughput(texts.slice(half), batchSize);
+    const rawTextsPerSec = count / (before + after);
     const pipelineEntriesPerSec = count / drainSeconds;
     if (status.done !== count || status.failed !== 0 || status.embedded !== count) {
       throw new Error(
@@ -116,7 +115,7 @@ async function runOne(options: {
 export async function runDrain(options: {
   plan: Plan;
   pool: ServerPool;
-  raw: TransformersEmbedder;
+  raw: RawEmbedder;
   log: (line: string) => void;
 }): Promise<DrainResult> {
   const runs: DrainRun[] = [];
@@ -127,7 +126,7 @@ export async function runDrain(options: {
     method:
       "per EMBED_BATCH_SIZE: worker paused, N entries created via POST /api/entries/batch, worker " +
       "resumed; drain = resume answered → first status with pending = processing = 0 (polled every " +
-      "50 ms). Raw = createTransformersEmbedder in the bench process (same model dir, q8, 2 threads) " +
+      "100 ms). Raw = createTransformersEmbedder in a process of its own (same model dir, q8, 2 threads, same nice value as the server's embedder) " +
       "on the same embedded texts at the same batch size, half before and half after the drain",
     bodyWords: options.plan.bodyWords,
     runs,

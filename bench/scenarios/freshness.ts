@@ -1,14 +1,14 @@
 /**
  * Scenario 3, freshness: on an otherwise idle server, one write at a time; the time from the
  * write's acknowledgement (its answer fully read) to its `embed_complete` arriving on a WebSocket
- * connected beforehand. Interleaved with it, the raw single-text embed latency of the same text in
- * the bench process, so both see the same machine.
+ * connected beforehand. Interleaved with it, the raw single-text embed latency of the same text
+ * (raw-embedder.ts: the same embedder in a process of its own), so both see the same machine.
  */
 import { embeddedText } from "../../src/domain/content.js";
-import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
 import { ApiClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import { EventListener } from "../lib/events.js";
+import type { RawEmbedder } from "../lib/raw-embedder.js";
 import type { Plan } from "../lib/plan.js";
 import type { ServerPool } from "../lib/server-pool.js";
 import { mainServer } from "../lib/servers.js";
@@ -34,7 +34,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function runFreshness(options: {
   plan: Plan;
   pool: ServerPool;
-  raw: TransformersEmbedder;
+  raw: RawEmbedder;
   log: (line: string) => void;
 }): Promise<FreshnessResult> {
   const { plan, raw } = options;
@@ -49,9 +49,7 @@ export async function runFreshness(options: {
     const total = plan.freshness.warmup + plan.freshness.samples;
     for (let i = 0; i < total; i++) {
       const entry = makeEntry(plan.seed + 7, i, plan.bodyWords, "f");
-      const rawStarted = performance.now();
-      await raw.embed([embeddedText(entry)]);
-      const rawElapsed = performance.now() - rawStarted;
+      const rawElapsed = await raw.single(embeddedText(entry));
       // Let the machine settle between the raw call and the write.
       await sleep(50);
       const answer = await api.call("POST", "/api/entries", { kb: KB, ...entry });
@@ -73,8 +71,8 @@ export async function runFreshness(options: {
     const rawSingleEmbedMs = summarize(rawMs);
     return {
       method:
-        "background server, one WebSocket on /ws; per sample: raw embed of the text in the bench " +
-        "process, then POST /api/entries of that entry; latency = embed_complete arrival − answer " +
+        "background server, one WebSocket on /ws; per sample: raw embed of the text in the raw " +
+        "embedder's process, then POST /api/entries of that entry; latency = embed_complete arrival − answer " +
         "read; idle (drained, 100 ms) between samples",
       bodyWords: plan.bodyWords,
       samples: fresh.length,

@@ -8,11 +8,11 @@
  * modes, and the status endpoint is timed (also once before the vectors, with the new rows pending).
  */
 import { fingerprintKey } from "../../src/embedder/types.js";
-import type { TransformersEmbedder } from "../../src/node/transformers-embedder.js";
 import { bulkCreate } from "../lib/bulk.js";
 import { ApiClient, type EmbedStatus, embedStatus } from "../lib/client.js";
 import { makeEntry, makeQueries } from "../lib/corpus.js";
 import { readMemory } from "../lib/memory.js";
+import type { RawEmbedder } from "../lib/raw-embedder.js";
 import type { Plan } from "../lib/plan.js";
 import { seedVectors } from "../lib/seed-vectors.js";
 import { type BenchServer, startServer } from "../lib/server.js";
@@ -84,14 +84,15 @@ export async function runSearch(options: {
   plan: Plan;
   pool: ServerPool;
   modelDir: string;
-  raw: TransformersEmbedder;
+  raw: RawEmbedder;
   log: (line: string) => void;
 }): Promise<SearchResult> {
   const { plan, pool, modelDir, log } = options;
   const spec = searchServer();
   const stateDir = pool.stateDir(spec.name);
-  const model = fingerprintKey(options.raw.infoSync.model);
-  const dims = options.raw.infoSync.model.dims;
+  const info = await options.raw.describe();
+  const model = fingerprintKey(info.model);
+  const dims = info.model.dims;
   const make = (i: number) => makeEntry(plan.seed + 99, i, plan.search.bodyWords, "s");
   const queries = makeQueries(plan.seed + 5, plan.search.queries + plan.search.warmup);
   // The first start may have been prepared by the pool; restarts (after storing vectors) are ours.

@@ -12,6 +12,7 @@ import {
   type HelloMessage,
   PING_TEXT,
   PONG_TEXT,
+  WS_PROTOCOL,
 } from "../shared/messages";
 import { type Db, openDb } from "../storage/db";
 import { claimDue, failExhaustedLeases, nextDueAt } from "../storage/queue";
@@ -222,11 +223,13 @@ export class EmbedWorker extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [kb ? `kb:${kb}` : ALL_TAG]);
     const hello: HelloMessage = { type: "hello", kb_name: kb };
     server.send(JSON.stringify(hello));
-    const protocol = request.headers.get("Sec-WebSocket-Protocol");
+    const offered = (request.headers.get("Sec-WebSocket-Protocol") ?? "").split(",");
     const headers = new Headers();
-    // Browsers send the token as a subprotocol; the handshake must echo the one we accept.
-    const accepted = protocol?.split(",")[0]?.trim();
-    if (accepted) headers.set("Sec-WebSocket-Protocol", accepted);
+    // Answer the one protocol we speak, if offered; never echo an offer blindly: browsers offer
+    // the token as a subprotocol too, and a handshake header ends up in logs and proxies.
+    if (offered.some((p) => p.trim() === WS_PROTOCOL)) {
+      headers.set("Sec-WebSocket-Protocol", WS_PROTOCOL);
+    }
     return new Response(null, { status: 101, webSocket: client, headers });
   }
 

@@ -1,7 +1,9 @@
 /**
  * Optional bearer-token authentication. When `PYRITE_API_TOKEN` is set, requests must present it
- * as `Authorization: Bearer …`; WebSocket clients (browsers can't set headers) may instead offer
- * it as a `Sec-WebSocket-Protocol` entry `bearer.<token>` or as `?token=`.
+ * as `Authorization: Bearer …`; WebSocket upgrades (browsers can't set headers) may instead offer
+ * it as a `Sec-WebSocket-Protocol` entry `bearer.<token>` beside `pyrite` (the one the handshake
+ * answers with, see `WS_PROTOCOL`), or as `?token=`. Plain HTTP requests get neither fallback:
+ * a token in a URL ends up in logs.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { createEmbedderHandler } from "../node/embedder-handler.js";
 import { type ResolvedEmbedder, resolveEmbedder } from "../node/resolve-model.js";
 import { bundleWorker } from "./bundle.js";
+import { embedderNice, lowerOwnPriority } from "./embedder-priority.js";
 import { oneLine, StartupError } from "./errors.js";
 import { DEFAULT_MODEL_CACHE } from "./paths.js";
 import { guardRuntime } from "./runtime-guard.js";
@@ -92,10 +93,19 @@ function loadRuntimeModules() {
   });
 }
 
+function parseEmbedderNice(value: string | undefined): number {
+  try {
+    return embedderNice(value);
+  } catch (error) {
+    throw new StartupError(oneLine(error));
+  }
+}
+
 /** Starts the server; throws StartupError for anything the user can fix. */
 export async function launchServer(options: LaunchOptions): Promise<RunningServer> {
   await prepareStateDir(options.stateDir);
   await assertPortFree(options.host, options.port);
+  const nice = parseEmbedderNice(options.env.PYRITE_EMBEDDER_NICE);
   // Bundling (a child process, ≈1.3 s unless cached), importing the runtime and loading the model
   // are independent: overlap them.
   const bundling = bundleWorker();
@@ -132,6 +142,8 @@ export async function launchServer(options: LaunchOptions): Promise<RunningServe
         `the Workers runtime failed to start on ${options.host}:${options.port}: ${oneLine(error)}`,
       );
     }
+    // workerd runs at the default priority; from here on the embedder yields the CPU to it.
+    lowerOwnPriority(nice);
     for (const source of readMigrationSources()) {
       const applied = await applyMigrations(await mf.getD1Database(source.binding), source);
       if (applied.length > 0) options.warn(`applied D1 migrations: ${applied.join(", ")}`);

@@ -50,6 +50,12 @@ export type ServerMessage = EntryEventMessage | HelloMessage | PongMessage;
 /** What a client may send. */
 export type ClientMessage = { type: "ping" };
 
+/**
+ * The WebSocket subprotocol the server speaks. Browsers, which can't set headers, offer the token
+ * beside it as `bearer.<token>`; the handshake answers with this one, never with the token.
+ */
+export const WS_PROTOCOL = "pyrite";
+
 /** The exact ping text the auto-response matches (and its reply). */
 export const PING_TEXT = JSON.stringify({ type: "ping" } satisfies ClientMessage);
 export const PONG_TEXT = JSON.stringify({ type: "pong" } satisfies PongMessage);

@@ -9,14 +9,25 @@ import { createApp } from "../../src/app";
 
 const app = createApp();
 
+/**
+ * The env with what a test may add or blank out: the token is a secret (not among the typed
+ * vars), and an unset `CORS_ORIGINS` must behave like an empty one.
+ */
+export type TestEnv = Omit<Env, "CORS_ORIGINS"> & {
+  CORS_ORIGINS?: string;
+  PYRITE_API_TOKEN?: string;
+};
+
 /** One request to the app; `waitUntil` work (events, kicks) has finished when it resolves. */
 export async function appFetch(
   path: string,
   init: RequestInit = {},
-  withEnv: Env = env,
+  withEnv: TestEnv = env,
 ): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`http://pyrite.test${path}`, init), withEnv, ctx);
+  // Settings are parsed from whatever the env holds, as in production; the type only differs in
+  // the optional extras above.
+  const res = await app.fetch(new Request(`http://pyrite.test${path}`, init), withEnv as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -26,7 +37,7 @@ export function appSend(
   method: string,
   path: string,
   body: unknown,
-  withEnv: Env = env,
+  withEnv: TestEnv = env,
 ): Promise<Response> {
   return appFetch(
     path,
@@ -40,7 +51,7 @@ export function appSend(
 }
 
 /** Creates an entry, asserting 201; returns the parsed answer. */
-export async function appCreate(body: Record<string, unknown>, withEnv: Env = env) {
+export async function appCreate(body: Record<string, unknown>, withEnv: TestEnv = env) {
   const res = await appSend("POST", "/api/entries", body, withEnv);
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as {

@@ -518,6 +518,22 @@ describe("unicode in text fields is accepted and round-trips exactly", slow, () 
       }
     }
   });
+
+  it("in tags and metadata (stored as escaped JSON) lone surrogates are kept exactly", async () => {
+    const sent = {
+      kb: "unicode",
+      id: "lone-json",
+      title: "Lone",
+      tags: ["\uD800x"],
+      metadata: { "\uDC00": "a\uD800" },
+    };
+    const res = await api("/api/entries", body("POST", JSON.stringify(sent)));
+    expect(res.status).toBe(201);
+    const got = (await (await api("/api/entries/lone-json?kb=unicode")).json()) as {
+      entry: Record<string, unknown>;
+    };
+    expect(got.entry).toMatchObject({ tags: sent.tags, metadata: sent.metadata });
+  });
 });
 
 describe("no request pollutes shared state", () => {

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createEntry, queueRows, send } from "./helpers";
 
@@ -214,6 +214,11 @@ describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
 });
 
 describe("GET /health", () => {
+  it("is served by the worker's default export", async () => {
+    const res = await exports.default.fetch(new Request("http://pyrite.test/health"));
+    expect(res.status).toBe(200);
+  });
+
   it("answers with D1 reachable", async () => {
     const res = await api("/health");
     expect(res.status).toBe(200);

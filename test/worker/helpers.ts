@@ -1,30 +1,12 @@
 /** Shared helpers for the workerd tests. */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import type { EmbedderControl } from "../support/test-embedder";
 
-/** Calls the worker's own fetch handler. */
-export function api(path: string, init?: RequestInit): Promise<Response> {
-  return exports.default.fetch(new Request(`http://pyrite.test${path}`, init));
-}
+// One way to call the app everywhere: directly, waiting for its `waitUntil` work (see app-fetch.ts
+// for why not `exports.default.fetch`, which entries.test.ts still exercises once).
+import { appCreate, appFetch, appSend } from "./app-fetch";
 
-/** Sends JSON with a method. */
-export function send(method: string, path: string, body: unknown): Promise<Response> {
-  return api(path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-}
-
-/** Creates an entry and returns the parsed response (asserting 201). */
-export async function createEntry(body: Record<string, unknown>) {
-  const res = await send("POST", "/api/entries", body);
-  if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as {
-    entry: { id: string; kb_name: string; content_hash: string };
-    embedding: { status: string };
-  };
-}
+export { appCreate as createEntry, appFetch as api, appSend as send };
 
 /** Switches faults of the Node-side test embedder. */
 export async function controlEmbedder(patch: Partial<EmbedderControl>): Promise<void> {
@@ -97,7 +79,7 @@ export async function vectorRows() {
 
 /** The status document. */
 export async function embedStatus(kb?: string) {
-  const res = await api(`/api/index/embed-status${kb ? `?kb=${kb}` : ""}`);
+  const res = await appFetch(`/api/index/embed-status${kb ? `?kb=${kb}` : ""}`);
   return (await res.json()) as Record<string, unknown> & {
     entries: number;
     embedded: number;

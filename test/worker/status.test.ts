@@ -1,11 +1,7 @@
-import {
-  createExecutionContext,
-  runDurableObjectAlarm,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
+import { appFetch, appSend } from "./app-fetch";
 import {
   controlEmbedder,
   createEntry,
@@ -68,19 +64,11 @@ describe("GET /api/index/embed-status", () => {
     // The embedder now serves the generated transformer model (the real transformers.js path).
     await controlEmbedder({ backing: "transformers" });
     const fresh = { ...env, EMBED_MODE: "sync" }; // a new env: the model is asked afresh
-    const app = createApp();
     const call = async (method: string, path: string, body?: unknown) => {
-      const ctx = createExecutionContext();
-      const res = await app.fetch(
-        new Request(`http://pyrite.test${path}`, {
-          method,
-          headers: { "content-type": "application/json" },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        }),
-        fresh,
-        ctx,
-      );
-      await waitOnExecutionContext(ctx);
+      const res =
+        body === undefined
+          ? await appFetch(path, { method }, fresh)
+          : await appSend(method, path, body, fresh);
       return res.json() as Promise<Record<string, unknown>>;
     };
     const before = await call("GET", "/api/index/embed-status?kb=models");

@@ -1,25 +1,14 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
+import { appFetch, appSend } from "./app-fetch";
 import { controlEmbedder, queueRows, resetEmbedder, vectorRows } from "./helpers";
 
-const app = createApp();
-
 /** The app as configured with EMBED_MODE overridden (settings are parsed per env object). */
-async function call(mode: string, method: string, path: string, body?: unknown) {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(
-    new Request(`http://pyrite.test${path}`, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-    { ...env, EMBED_MODE: mode },
-    ctx,
-  );
-  await waitOnExecutionContext(ctx);
-  return res;
+function call(mode: string, method: string, path: string, body?: unknown) {
+  const withMode = { ...env, EMBED_MODE: mode };
+  return body === undefined
+    ? appFetch(path, { method }, withMode)
+    : appSend(method, path, body, withMode);
 }
 
 beforeEach(resetEmbedder);

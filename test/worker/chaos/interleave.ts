@@ -65,12 +65,12 @@ const writeWeights: Record<WriteOp, number> = {
 const stepWeights: Record<WriteOp | LoopOp, number> = {
   ...writeWeights,
   burst: 1.5,
-  alarm: 4,
+  alarm: 6,
   processNow: 1,
   held: 2.5,
   evict: 1,
   steal: 1,
-  fault: 1.5,
+  fault: 3,
   retryFailed: 0.5,
 };
 
@@ -254,7 +254,7 @@ export class Interleaving {
     const op = this.rng.weighted(stepWeights);
     switch (op) {
       case "alarm":
-        if (this.rng.chance(0.6)) await makeDue();
+        if (this.rng.chance(0.8)) await makeDue();
         this.log.push("alarm");
         await runAlarm();
         return;
