@@ -1,17 +1,19 @@
 /**
- * `npm run bench [-- --quick] [-- --only write,drain,freshness,search,load] [-- --keep]`:
+ * `npm run bench [-- --quick] [-- --only write,drain,freshness,search,load] [-- --keep]`
+ * (`-- --render` rewrites the markdown from the JSON of the last run, measuring nothing):
  * starts the real local server (as `npm start` does) with the generated all-MiniLM-L6-v2-shaped
  * model (q8), drives it over loopback through every scenario, judges the targets, and writes
  * `bench/results/<name>.json` and `.md` (`latest` for a full run, `quick` for `--quick`).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { generateTestModel } from "../scripts/model/generate.js";
 import { SPECS } from "../scripts/model/spec.js";
-import { bundleWorker } from "../src/server/bundle.js";
 import { DEFAULT_THREADS } from "../src/node/transformers-embedder.js";
+import { bundleWorker } from "../src/server/bundle.js";
+import { embedderNice } from "../src/server/embedder-priority.js";
 import { currentLoad, machineInfo, versions } from "./lib/machine.js";
 import { renderMarkdown } from "./lib/markdown.js";
 import { PROJECT_ROOT, RESULTS_DIR } from "./lib/paths.js";
@@ -63,6 +65,10 @@ function settings(plan: Plan, modelDir: string): Record<string, unknown> {
       "wrapper process); PYRITE_MODEL=<modelDir>, PYRITE_OFFLINE=1; wrangler.toml [vars] otherwise " +
       "(EMBED_KICK_DELAY_MS=0, lease 120 s), EMBED_MODE / EMBED_BATCH_SIZE per scenario",
     client: "node:http keep-alive agent over 127.0.0.1, in the bench process",
+    embedderNice: embedderNice(process.env.PYRITE_EMBEDDER_NICE),
+    rawEmbedder:
+      "createTransformersEmbedder in a process of its own (bench/lib/raw-child.ts): same model " +
+      "directory, q8, same threads, same nice value as the server's embedder; timed inside that process",
     plan,
   };
 }
@@ -74,8 +80,19 @@ async function main(): Promise<void> {
       only: { type: "string" },
       keep: { type: "boolean", default: false },
       out: { type: "string" },
+      render: { type: "boolean", default: false },
     },
   });
+  if (values.render) {
+    // Re-renders <out>.md from <out>.json (after a change to the tables' wording), measuring nothing.
+    const name = values.out ?? "latest";
+    const results = JSON.parse(
+      await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"),
+    ) as BenchResults;
+    await writeFile(join(RESULTS_DIR, `${name}.md`), renderMarkdown(results));
+    log(`rendered bench/results/${name}.md from ${name}.json`);
+    return;
+  }
   const plan = values.quick ? QUICK_PLAN : FULL_PLAN;
   const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
   const unknown = only.filter((s) => !SCENARIOS.includes(s as ScenarioName));

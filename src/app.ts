@@ -55,28 +55,16 @@ export function createApp() {
     const db = openDb(c.env.DB);
     const embedder = () => selectEmbedder(c.env, settings);
     const worker = hasWorker(c.env, settings);
-    const defer = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    const writes = {
+      db,
+      settings,
+      pipeline: worker ? workerPipeline(c.env) : noPipeline,
+      embedder,
+      defer: (work: Promise<unknown>) => c.executionCtx.waitUntil(work),
+    };
     c.set("settings", settings);
-    c.set(
-      "entries",
-      new EntriesService({
-        db,
-        settings,
-        pipeline: worker ? workerPipeline(c.env) : noPipeline,
-        embedder,
-        defer,
-      }),
-    );
-    c.set(
-      "batch",
-      new BatchService({
-        db,
-        settings,
-        pipeline: worker ? workerPipeline(c.env) : noPipeline,
-        embedder,
-        defer,
-      }),
-    );
+    c.set("entries", new EntriesService(writes));
+    c.set("batch", new BatchService(writes));
     c.set("search", new SearchService(db, embedder));
     c.set(
       "index",

@@ -102,7 +102,7 @@ export function renderMarkdown(results: BenchResults): string {
         ]),
       ),
       "",
-      `~${drain.bodyWords}-word entries (truncated at the model's 256-token window). Raw = the same embedder in the bench process, same texts and batch size.`,
+      `~${drain.bodyWords}-word entries (truncated at the model's 256-token window). Raw = the same embedder in a process of its own at the server embedder's CPU priority, same texts and batch size, half timed before the drain and half after. CPU = CPU time of each process during the drain per entry.`,
     );
   } else out.push(failed("drain", results.scenarios.drain) ?? "");
 
@@ -143,6 +143,7 @@ export function renderMarkdown(results: BenchResults): string {
           "first semantic after restart",
           "status (all done)",
           "status (new rows pending)",
+          "workerd RSS (MiB)",
         ],
         search.sizes.map((s) => [
           String(s.entries),
@@ -152,10 +153,13 @@ export function renderMarkdown(results: BenchResults): string {
           f1(s.coldSemanticMs),
           pair(s.statusMs),
           `${pair(s.statusPendingMs)} (${s.statusPendingRows} pending)`,
+          s.workerdRssMiB === null ? "?" : f1(s.workerdRssMiB),
         ]),
       ),
       "",
-      "Vectors were stored directly (random unit vectors of the active model's fingerprint); entries went through `POST /api/entries/batch`.",
+      "Entries went through `POST /api/entries/batch`; their vectors were stored directly (random unit " +
+        "vectors of the active model's fingerprint, queue rows marked done). workerd RSS includes the " +
+        "in-isolate copy of every vector semantic search keeps (384 float32 each).",
     );
   } else out.push(failed("search", results.scenarios.search) ?? "");
 

@@ -4,8 +4,12 @@
  * launcher gives its embedder, timed here with no HTTP, D1, Durable Object or service binding in
  * between. Answers requests over the IPC channel.
  */
+
+import {
+  createTransformersEmbedder,
+  DEFAULT_THREADS,
+} from "../../src/node/transformers-embedder.js";
 import { embedderNice, lowerOwnPriority } from "../../src/server/embedder-priority.js";
-import { createTransformersEmbedder, DEFAULT_THREADS } from "../../src/node/transformers-embedder.js";
 import type { RawReply, RawRequest } from "./raw-protocol.js";
 
 async function main(): Promise<void> {
@@ -35,7 +39,11 @@ async function main(): Promise<void> {
       return { id: message.id, kind: "elapsed", ms: performance.now() - started };
     };
     run().then(reply, (error: unknown) =>
-      reply({ id: message.id, kind: "error", message: error instanceof Error ? error.message : String(error) }),
+      reply({
+        id: message.id,
+        kind: "error",
+        message: error instanceof Error ? error.message : String(error),
+      }),
     );
   });
   reply({ id: 0, kind: "ready" });

@@ -36,7 +36,9 @@ export class RawEmbedder {
         if (message.kind === "ready") resolve();
         else reject(new Error(`raw embedder: unexpected ${message.kind}`));
       });
-      child.once("exit", (code) => reject(new Error(`raw embedder exited (${code}) while loading`)));
+      child.once("exit", (code) =>
+        reject(new Error(`raw embedder exited (${code}) while loading`)),
+      );
     });
     return new RawEmbedder(child);
   }

@@ -6,9 +6,10 @@
  *   embed              (tokenize + onnxruntime, the raw cost)
  *   embed → event      (response, vector decode, commit batch, run record, broadcast, WebSocket)
  */
+
+import { generateTestModel } from "../../scripts/model/generate.js";
 import { embeddedText } from "../../src/domain/content.js";
 import { createTransformersEmbedder } from "../../src/node/transformers-embedder.js";
-import { generateTestModel } from "../../scripts/model/generate.js";
 import { ApiClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import { EventListener } from "../lib/events.js";
@@ -27,14 +28,22 @@ const system = await launchProfiled({
 });
 const api = new ApiClient(system.url);
 const listener = await EventListener.connect(system.url);
-const parts = { ackToCall: [] as number[], embed: [] as number[], callToEvent: [] as number[], total: [] as number[] };
+const parts = {
+  ackToCall: [] as number[],
+  embed: [] as number[],
+  callToEvent: [] as number[],
+  total: [] as number[],
+};
 for (let i = 0; i < samples + 3; i++) {
   const entry = makeEntry(11, i, 300, "p");
   const before = calls.length;
   const answer = await api.call("POST", "/api/entries", { kb: "profile", ...entry });
   const ack = performance.now();
   if (answer.status !== 201) throw new Error(`create answered ${answer.status}`);
-  const event = await listener.waitFor((m) => m.type === "embed_complete" && m.entry_id === entry.id, 60_000);
+  const event = await listener.waitFor(
+    (m) => m.type === "embed_complete" && m.entry_id === entry.id,
+    60_000,
+  );
   const call = calls[before];
   if (i >= 3 && call && calls.length === before + 1) {
     parts.ackToCall.push(call.started - ack);
@@ -48,7 +57,9 @@ for (let i = 0; i < samples + 3; i++) {
 const text = embeddedText(makeEntry(11, 0, 300, "p"));
 for (const [name, values] of Object.entries(parts)) {
   const s = summarize(values);
-  console.log(`${name.padEnd(12)} p50 ${s.p50.toFixed(1).padStart(7)} ms   p95 ${s.p95.toFixed(1).padStart(7)} ms`);
+  console.log(
+    `${name.padEnd(12)} p50 ${s.p50.toFixed(1).padStart(7)} ms   p95 ${s.p95.toFixed(1).padStart(7)} ms`,
+  );
 }
 console.log(`(${parts.total.length} samples; embedded text ${text.length} chars)`);
 await listener.close();

@@ -8,12 +8,12 @@ import type { Settings } from "../config";
 import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
 import { invalidRequest } from "../middleware/validate";
-import { processClaimed } from "../pipeline/process-batch";
+import { batchContext, processClaimed } from "../pipeline/process-batch";
 import type { EntryEventMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch, type Statement } from "../storage/db";
 import { insertEntry, updateEntryIfHash } from "../storage/entries";
 import { type EntryDigest, getEntryDigests } from "../storage/entry-digests";
-import { claimDue, enqueue } from "../storage/queue";
+import { claimDue, dequeueIfStale, enqueue } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import {
   type BatchMode,
@@ -22,7 +22,9 @@ import {
   type InvalidItem,
 } from "./batch-input";
 import { contentHash } from "./content";
-import { type EntryFields, entryIdSchema } from "./entry-input";
+import { toRowFields } from "./entry";
+import { entryChanged } from "./entry-events";
+import { type EntryFields, entryIdSchema, limits } from "./entry-input";
 import type { EmbedPipeline } from "./pipeline";
 import { slugify } from "./slug";
 
@@ -36,7 +38,7 @@ export interface BatchResult {
   queued: number;
   /**
    * How the queued entries get embedded: `background` (the worker was kicked once), `sync`
-   * (up to `SYNC_EMBED_LIMIT` due rows embedded before answering; `embedded` says how many, the
+   * (up to `limits.syncEmbedRows` due rows embedded before answering; `embedded` says how many, the
    * rest stay queued for `POST /api/index/embed`), or `off` (nothing queued).
    */
   embed_mode: "background" | "sync" | "off";
@@ -60,8 +62,6 @@ export interface BatchDeps {
   maxStatementsPerBatch?: number;
 }
 
-/** Rows a sync-mode request embeds before answering (the bound of a sync `POST /api/index/embed`). */
-export const SYNC_EMBED_LIMIT = 64;
 const MAX_ROUNDS = 5;
 
 /** A validated item, ready to write. */
@@ -73,9 +73,21 @@ interface Planned {
   hash: string;
 }
 
+/**
+ * What a write does to the queue: queue its text, drop a row of an older text (a text change
+ * with embedding off, see `dequeueIfStale`), or nothing (the text is unchanged).
+ */
+type QueueFollowUp = "enqueue" | "dequeue-stale" | "none";
+
 type Write =
-  | { kind: "create"; item: Planned; row: EntryRow; queue: boolean }
-  | { kind: "update"; item: Planned; row: EntryRow; expectedHash: string; queue: boolean };
+  | { kind: "create"; item: Planned; row: EntryRow; followUp: QueueFollowUp }
+  | {
+      kind: "update";
+      item: Planned;
+      row: EntryRow;
+      expectedHash: string;
+      followUp: QueueFollowUp;
+    };
 
 export class BatchService {
   private readonly now: () => number;
@@ -187,7 +199,7 @@ export class BatchService {
       for (const item of todo) {
         const digest = current.get(keyOf(item));
         const row: EntryRow = {
-          ...rowFields(item.fields),
+          ...toRowFields(item.fields),
           kbName: item.kbName,
           id: item.id,
           createdAt: digest?.createdAt ?? stamp,
@@ -195,12 +207,13 @@ export class BatchService {
           contentHash: item.hash,
         };
         if (!digest) {
-          writes.push({ kind: "create", item, row, queue: queueing });
+          writes.push({ kind: "create", item, row, followUp: queueing ? "enqueue" : "none" });
         } else if (sameEntry(digest, row)) {
           result.unchanged++;
         } else {
-          const queue = queueing && digest.contentHash !== item.hash;
-          writes.push({ kind: "update", item, row, expectedHash: digest.contentHash, queue });
+          const textChanged = digest.contentHash !== item.hash;
+          const followUp = !textChanged ? "none" : queueing ? "enqueue" : "dequeue-stale";
+          writes.push({ kind: "update", item, row, expectedHash: digest.contentHash, followUp });
         }
       }
       const retry: Planned[] = [];
@@ -224,16 +237,16 @@ export class BatchService {
         for (const w of chunk) {
           // A guarded update returns its row only if it applied (inserts return nothing).
           const applied = w.kind === "create" || (results[at]?.results.length ?? 0) > 0;
-          at += w.queue ? 2 : 1;
+          at += statementCount(w);
           if (!applied) {
             retry.push(w.item);
             continue;
           }
           if (w.kind === "create") result.created++;
           else result.updated++;
-          if (w.queue) result.queued++;
+          if (w.followUp === "enqueue") result.queued++;
           result.events.push(
-            changedEvent(w.kind === "create" ? "entry_created" : "entry_updated", w.row),
+            entryChanged(w.kind === "create" ? "entry_created" : "entry_updated", w.row),
           );
         }
       }
@@ -284,7 +297,7 @@ export class BatchService {
       if (events.length > 0) this.deps.defer(pipeline.afterWrite(events, queued > 0));
       return { embed_mode: mode, embedded: 0 };
     }
-    const done = await this.embedDue(Math.min(queued, SYNC_EMBED_LIMIT));
+    const done = await this.embedDue(Math.min(queued, limits.syncEmbedRows));
     this.deps.defer(pipeline.afterWrite([...events, ...done.events], done.left));
     return { embed_mode: "sync", embedded: done.embedded };
   }
@@ -306,14 +319,7 @@ export class BatchService {
       if (claimed.length === 0) break;
       claimedTotal += claimed.length;
       const outcome = await processClaimed(
-        {
-          db,
-          embedder: this.deps.embedder(),
-          maxAttempts: settings.maxAttempts,
-          retryBaseMs: settings.retryBaseMs,
-          now: this.now,
-          random: Math.random,
-        },
+        batchContext(db, this.deps.embedder(), settings, this.now),
         claimed,
       );
       embedded += outcome.completed.length;
@@ -347,19 +353,6 @@ function entriesExist(items: Planned[], written: number): ApiError {
   );
 }
 
-/** The same column mapping as EntriesService's writes. */
-function rowFields(fields: EntryFields) {
-  return {
-    entryType: fields.entry_type,
-    title: fields.title,
-    body: fields.body,
-    summary: fields.summary,
-    tags: JSON.stringify(fields.tags),
-    importance: fields.importance,
-    metadata: JSON.stringify(fields.metadata),
-  };
-}
-
 /**
  * True when no field differs. The body is compared through the hash: with title and summary
  * equal, equal hashes of the joined text mean equal bodies.
@@ -379,8 +372,18 @@ function sameEntry(digest: EntryDigest, row: EntryRow): boolean {
 function statementsOf(db: Db, w: Write, now: number): Statement[] {
   const write =
     w.kind === "create" ? insertEntry(db, w.row) : updateEntryIfHash(db, w.row, w.expectedHash);
-  // The enqueue only takes effect while the entry holds this hash, so a lost race queues nothing.
-  return w.queue ? [write, enqueue(w.row.kbName, w.row.id, w.row.contentHash, now)] : [write];
+  // Both follow-ups are conditioned on the text the entry holds after the batch, so a lost race
+  // queues nothing stale and drops only a row that was already stale.
+  if (w.followUp === "enqueue") {
+    return [write, enqueue(w.row.kbName, w.row.id, w.row.contentHash, now)];
+  }
+  if (w.followUp === "dequeue-stale") return [write, dequeueIfStale(w.row.kbName, w.row.id)];
+  return [write];
+}
+
+/** How many statements `statementsOf` makes for `w`. */
+function statementCount(w: Write): number {
+  return w.followUp === "none" ? 1 : 2;
 }
 
 /** Splits writes into D1 batches of at most `max` statements, never splitting one entry's pair. */
@@ -389,7 +392,7 @@ function chunkWrites(writes: Write[], max: number): Write[][] {
   let chunk: Write[] = [];
   let size = 0;
   for (const w of writes) {
-    const n = w.queue ? 2 : 1;
+    const n = statementCount(w);
     if (size + n > Math.max(max, 2) && chunk.length > 0) {
       chunks.push(chunk);
       chunk = [];
@@ -400,17 +403,4 @@ function chunkWrites(writes: Write[], max: number): Write[][] {
   }
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
-}
-
-function changedEvent(type: "entry_created" | "entry_updated", row: EntryRow): EntryEventMessage {
-  return {
-    type,
-    kb_name: row.kbName,
-    entry_id: row.id,
-    content_hash: row.contentHash,
-    model: null,
-    attempts: 0,
-    queued_at: row.updatedAt,
-    embedded_at: null,
-  };
 }

@@ -6,7 +6,7 @@
 import type { Settings } from "../config";
 import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
-import { processClaimed } from "../pipeline/process-batch";
+import { batchContext, processClaimed } from "../pipeline/process-batch";
 import type { EntryChangedMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch } from "../storage/db";
 import { deleteVector, getEmbeddingMeta } from "../storage/embeddings";
@@ -17,10 +17,11 @@ import {
   listEntryRows,
   updateEntryIfHash,
 } from "../storage/entries";
-import { claimEntry, dequeue, enqueue, getQueueRow } from "../storage/queue";
+import { claimEntry, dequeue, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
-import { type Entry, toEntry } from "./entry";
+import { type Entry, toEntry, toRowFields } from "./entry";
+import { entryChanged } from "./entry-events";
 import type { CreateEntryInput, EntryFields, PatchEntryInput } from "./entry-input";
 import type { EmbedPipeline } from "./pipeline";
 import { slugify } from "./slug";
@@ -132,15 +133,21 @@ export class EntriesService {
       const textChanged = next.contentHash !== current.contentHash;
       const queueing = textChanged && this.deps.settings.embedMode !== "off";
       const update = updateEntryIfHash(db, next, current.contentHash);
-      const [updated] = await runBatch(
-        db,
-        queueing ? [update, enqueue(kbName, id, next.contentHash, now)] : [update],
-      );
+      // Both follow-ups are conditioned on the text the entry holds after the batch, so they
+      // stay right even when the guarded update lost a race (then the enqueue does nothing).
+      const followUp = !textChanged
+        ? []
+        : queueing
+          ? [enqueue(kbName, id, next.contentHash, now)]
+          : [dequeueIfStale(kbName, id)];
+      const [updated] = await runBatch(db, [update, ...followUp]);
       // The guard failed: the text changed since we read it (or the entry was deleted). The
       // enqueue, conditional on our hash, did nothing; read again and redo.
       if ((updated?.results.length ?? 0) === 0) continue;
       if (!textChanged) {
-        this.deps.defer(this.deps.pipeline.afterWrite([event("entry_updated", next)], false));
+        this.deps.defer(
+          this.deps.pipeline.afterWrite([entryChanged("entry_updated", next)], false),
+        );
         return { entry: toEntry(next), embedding: { status: "unchanged" } };
       }
       const embedding = await this.afterWrite(next, "entry_updated", queueing);
@@ -210,7 +217,7 @@ export class EntriesService {
     queued: boolean,
   ): Promise<{ status: WriteEmbeddingStatus; error?: string }> {
     const { settings, pipeline } = this.deps;
-    const changed = event(type, row);
+    const changed = entryChanged(type, row);
     if (!queued) {
       this.deps.defer(pipeline.afterWrite([changed], false));
       return { status: "disabled" };
@@ -240,14 +247,7 @@ export class EntriesService {
     );
     if (!claim) return { events: [], error: "the entry changed before it could be embedded" };
     const outcome = await processClaimed(
-      {
-        db,
-        embedder: this.deps.embedder(),
-        maxAttempts: settings.maxAttempts,
-        retryBaseMs: settings.retryBaseMs,
-        now: this.now,
-        random: Math.random,
-      },
+      batchContext(db, this.deps.embedder(), settings, this.now),
       [claim],
     );
     const events = [...outcome.completed, ...outcome.failed];
@@ -281,30 +281,5 @@ function merge(current: Entry, patch: PatchEntryInput): EntryFields {
     tags: patch.tags ?? current.tags,
     importance: patch.importance ?? current.importance,
     metadata: patch.metadata ?? current.metadata,
-  };
-}
-
-function toRowFields(fields: EntryFields) {
-  return {
-    entryType: fields.entry_type,
-    title: fields.title,
-    body: fields.body,
-    summary: fields.summary,
-    tags: JSON.stringify(fields.tags),
-    importance: fields.importance,
-    metadata: JSON.stringify(fields.metadata),
-  };
-}
-
-function event(type: "entry_created" | "entry_updated", row: EntryRow): EntryChangedMessage {
-  return {
-    type,
-    kb_name: row.kbName,
-    entry_id: row.id,
-    content_hash: row.contentHash,
-    model: null,
-    attempts: 0,
-    queued_at: row.updatedAt,
-    embedded_at: null,
   };
 }

@@ -16,6 +16,8 @@ export const limits = {
   listLimit: 500,
   searchLimit: 100,
   searchQueryChars: 1000,
+  /** Rows one request embeds synchronously (sync `POST /api/index/embed`, sync-mode batches). */
+  syncEmbedRows: 64,
 } as const;
 
 /** KB names: lowercase, digits, `_` and `-`, starting with a letter or digit. */

@@ -1,5 +1,6 @@
-/** The entry as the API shows it. */
+/** The entry as the API shows it, and its writable fields as stored. */
 import type { EntryRow } from "../storage/schema";
+import type { EntryFields } from "./entry-input";
 
 /** An entry in API form: snake_case, JSON fields decoded, KB named `kb_name`. */
 export interface Entry {
@@ -40,5 +41,18 @@ export function toEntry(row: EntryRow): Entry {
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     content_hash: row.contentHash,
+  };
+}
+
+/** An entry's writable fields as stored columns (JSON fields encoded). */
+export function toRowFields(fields: EntryFields) {
+  return {
+    entryType: fields.entry_type,
+    title: fields.title,
+    body: fields.body,
+    summary: fields.summary,
+    tags: JSON.stringify(fields.tags),
+    importance: fields.importance,
+    metadata: JSON.stringify(fields.metadata),
   };
 }

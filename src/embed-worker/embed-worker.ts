@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
-import { type BatchOutcome, processClaimed } from "../pipeline/process-batch";
+import { type BatchOutcome, batchContext, processClaimed } from "../pipeline/process-batch";
 import { selectEmbedder } from "../select-embedder";
 import {
   type EntryEventMessage,
@@ -178,14 +178,7 @@ export class EmbedWorker extends DurableObject<Env> {
     );
     const claimed = await claimDue(this.db, now, this.settings.leaseMs, limit);
     const outcome = await processClaimed(
-      {
-        db: this.db,
-        embedder: selectEmbedder(this.env, this.settings),
-        maxAttempts: this.settings.maxAttempts,
-        retryBaseMs: this.settings.retryBaseMs,
-        now: Date.now,
-        random: Math.random,
-      },
+      batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings),
       claimed,
     );
     this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);

@@ -4,6 +4,7 @@
  * none (`EMBED_MODE=sync` or no binding), synchronous batches run in the request.
  */
 import type { Settings } from "../config";
+import { limits } from "../domain/entry-input";
 import type { EmbedWorker, WorkerStatus } from "../embed-worker/embed-worker";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
@@ -16,11 +17,8 @@ import {
   listFailed,
   retryFailed,
 } from "../storage/queue";
-import { processClaimed } from "./process-batch";
+import { batchContext, processClaimed } from "./process-batch";
 import { type EmbedStatus, readEmbedStatus } from "./status";
-
-/** Bounds a synchronous `POST /api/index/embed` so a request never runs long. */
-const MAX_SYNC_BATCH = 64;
 
 export interface IndexDeps {
   db: Db;
@@ -75,7 +73,7 @@ export class IndexService {
       await worker.kick();
       return { mode: "background" as const, queued, status: await this.status(opts.kb) };
     }
-    const limit = Math.min(opts.limit ?? this.deps.settings.batchSize, MAX_SYNC_BATCH);
+    const limit = Math.min(opts.limit ?? this.deps.settings.batchSize, limits.syncEmbedRows);
     const batch = this.deps.worker
       ? await this.deps.worker.processNow(limit)
       : await this.processHere(limit);
@@ -129,14 +127,7 @@ export class IndexService {
     await failExhaustedLeases(db, now, settings.maxAttempts);
     const claimed = await claimDue(db, now, settings.leaseMs, limit);
     const outcome = await processClaimed(
-      {
-        db,
-        embedder: this.deps.embedder(),
-        maxAttempts: settings.maxAttempts,
-        retryBaseMs: settings.retryBaseMs,
-        now: this.now,
-        random: Math.random,
-      },
+      batchContext(db, this.deps.embedder(), settings, this.now),
       claimed,
     );
     return {

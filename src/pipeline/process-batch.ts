@@ -3,6 +3,7 @@
  * one embedder call, and commit every outcome in one D1 batch. Used by the EmbedWorker's loop and
  * by synchronous embedding, so both follow the same contract.
  */
+import type { Settings } from "../config";
 import { embeddedText } from "../domain/content";
 import type { Embedder, EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
@@ -24,6 +25,26 @@ export interface BatchContext {
   retryBaseMs: number;
   now: () => number;
   random: () => number;
+}
+
+/**
+ * The context every caller builds the same way: the retry policy of `settings`, and random
+ * jitter. `now` is injectable so services under test keep their own clock.
+ */
+export function batchContext(
+  db: Db,
+  embedder: Embedder,
+  settings: Pick<Settings, "maxAttempts" | "retryBaseMs">,
+  now: () => number = Date.now,
+): BatchContext {
+  return {
+    db,
+    embedder,
+    maxAttempts: settings.maxAttempts,
+    retryBaseMs: settings.retryBaseMs,
+    now,
+    random: Math.random,
+  };
 }
 
 /** What became of a batch. */

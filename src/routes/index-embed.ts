@@ -2,7 +2,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { entryIdSchema, kbNameSchema, queryInt } from "../domain/entry-input";
+import { entryIdSchema, kbNameSchema, limits, queryInt } from "../domain/entry-input";
 import { optionalJsonBody, validate } from "../middleware/validate";
 
 const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
@@ -10,7 +10,7 @@ const embedBody = z.strictObject({
   kb: kbNameSchema.optional(),
   force: z.boolean().default(false),
   background: z.boolean().default(false),
-  limit: z.number().int().min(1).max(64).optional(),
+  limit: z.number().int().min(1).max(limits.syncEmbedRows).optional(),
 });
 const retryBody = z
   .strictObject({ kb: kbNameSchema.optional(), id: entryIdSchema.optional() })

@@ -88,21 +88,29 @@ export class SearchService {
     return { ...withModel, results: await this.materialize(fused) };
   }
 
-  /** bm25-ranked FTS5 matches: all terms first, any term if nothing matches them all. */
+  /**
+   * bm25-ranked FTS5 matches: entries with all the terms, or, when no entry has them all, with
+   * any of them. That choice is made on the whole result, not on the page asked for, so every
+   * page of one query follows the same rule.
+   */
   private async keyword(text: string, kb: string | undefined, limit: number, offset: number) {
     const terms = queryTerms(text);
     if (terms.length === 0) return [];
-    const run = (match: string) =>
+    const run = (match: string, pageLimit: number, pageOffset: number) =>
       this.db.all<{ kb_name: string; id: string; rank: number; snippet: string }>(sql`
         SELECT e.kb_name, e.id, ${BM25} AS rank,
                snippet(entries_fts, -1, '[', ']', '…', 16) AS snippet
           FROM entries_fts JOIN entries e ON e.rowid = entries_fts.rowid
          WHERE entries_fts MATCH ${match}
            ${kb === undefined ? sql`` : sql`AND e.kb_name = ${kb}`}
-         ORDER BY rank LIMIT ${limit} OFFSET ${offset}`);
-    let rows = await run(ftsMatch(terms, "all"));
-    if (rows.length === 0 && offset === 0 && terms.length > 1)
-      rows = await run(ftsMatch(terms, "any"));
+         ORDER BY rank LIMIT ${pageLimit} OFFSET ${pageOffset}`);
+    const all = ftsMatch(terms, "all");
+    let rows = await run(all, limit, offset);
+    if (rows.length === 0 && terms.length > 1) {
+      // An empty later page may just be past the end of the all-terms result.
+      const noneHasAll = offset === 0 || (await run(all, 1, 0)).length === 0;
+      if (noneHasAll) rows = await run(ftsMatch(terms, "any"), limit, offset);
+    }
     return rows.map(
       (r): Hit => ({ kbName: r.kb_name, entryId: r.id, score: -r.rank, snippet: r.snippet }),
     );

@@ -7,7 +7,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../storage/db";
-import { decodeVector } from "../storage/vector-codec";
+import { decodeVectorHex } from "../storage/vector-codec";
 
 /** One scored hit. */
 export interface VectorHit {
@@ -59,18 +59,19 @@ export class VectorIndex {
     if (now - this.loadedAt > FULL_RELOAD_MS) this.reset(now);
     // `>=` because several rows can share the watermark's millisecond; re-reading them is harmless.
     for (;;) {
+      // hex(): D1 turns a BLOB into an array of numbers, one per byte; text is far cheaper.
       const rows = await db.all<{
         kb_name: string;
         entry_id: string;
-        vector: ArrayBuffer | number[];
+        vector: string;
         embedded_at: number;
       }>(sql`
-        SELECT kb_name, entry_id, vector, embedded_at FROM entry_embeddings
+        SELECT kb_name, entry_id, hex(vector) AS vector, embedded_at FROM entry_embeddings
          WHERE model = ${this.model} AND embedded_at >= ${this.watermark}
          ORDER BY embedded_at LIMIT ${PAGE} OFFSET ${0}`);
       let advanced = false;
       for (const row of rows) {
-        this.upsert(row.kb_name, row.entry_id, decodeVector(row.vector));
+        this.upsert(row.kb_name, row.entry_id, decodeVectorHex(row.vector));
         if (row.embedded_at > this.watermark) {
           this.watermark = row.embedded_at;
           advanced = true;
@@ -88,11 +89,11 @@ export class VectorIndex {
 
   private async loadMillisecond(db: Db, at: number): Promise<void> {
     for (let offset = 0; ; offset += PAGE) {
-      const rows = await db.all<{ kb_name: string; entry_id: string; vector: ArrayBuffer }>(sql`
-        SELECT kb_name, entry_id, vector FROM entry_embeddings
+      const rows = await db.all<{ kb_name: string; entry_id: string; vector: string }>(sql`
+        SELECT kb_name, entry_id, hex(vector) AS vector FROM entry_embeddings
          WHERE model = ${this.model} AND embedded_at = ${at}
          ORDER BY kb_name, entry_id LIMIT ${PAGE} OFFSET ${offset}`);
-      for (const row of rows) this.upsert(row.kb_name, row.entry_id, decodeVector(row.vector));
+      for (const row of rows) this.upsert(row.kb_name, row.entry_id, decodeVectorHex(row.vector));
       if (rows.length < PAGE) return;
     }
   }
@@ -158,11 +159,25 @@ export class VectorIndex {
     // A small sorted buffer of the best k: k is at most a few hundred.
     const topScores = new Float64Array(k).fill(Number.NEGATIVE_INFINITY);
     const topSlots = new Int32Array(k).fill(-1);
+    // Four running sums instead of one: a single sum makes every addition wait for the previous
+    // one, four let the CPU overlap them (≈2× faster over 100k × 384 dimensions).
+    const unrolled = dims - (dims % 4);
     for (let slot = 0; slot < this.count; slot++) {
       if (kbFilter >= 0 && this.kbOfSlot[slot] !== kbFilter) continue;
-      let dot = 0;
       const base = slot * dims;
-      for (let d = 0; d < dims; d++) dot += (query[d] as number) * (data[base + d] as number);
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let d = 0; d < unrolled; d += 4) {
+        const at = base + d;
+        s0 += (query[d] as number) * (data[at] as number);
+        s1 += (query[d + 1] as number) * (data[at + 1] as number);
+        s2 += (query[d + 2] as number) * (data[at + 2] as number);
+        s3 += (query[d + 3] as number) * (data[at + 3] as number);
+      }
+      for (let d = unrolled; d < dims; d++) s0 += (query[d] as number) * (data[base + d] as number);
+      const dot = s0 + s1 + s2 + s3;
       if (dot <= (topScores[k - 1] as number)) continue;
       let i = k - 1;
       while (i > 0 && (topScores[i - 1] as number) < dot) {

@@ -2,10 +2,14 @@
  * Ties workerd's life to the launcher's, on Linux. Miniflare spawns workerd in the launcher's
  * process group, so Ctrl-C in a terminal would kill workerd at once and leave nothing to drain; and
  * a hard-killed launcher would leave workerd running, holding the port and the state directory.
- * A wrapper (found by Miniflare through MINIFLARE_WORKERD_PATH) starts workerd in its own session
- * (`setsid`: the terminal's signals reach only the launcher, which drains and then stops workerd)
- * with a parent-death signal (`setpriv --pdeathsig KILL`: workerd dies with the launcher).
- * Where those tools are missing (macOS), workerd is started as Miniflare would start it.
+ * A wrapper (found by Miniflare through MINIFLARE_WORKERD_PATH) starts workerd ignoring SIGINT
+ * (Ctrl-C reaches the launcher, which drains and then stops workerd; workerd installs no SIGINT
+ * handler of its own, so the ignore survives exec) with a parent-death signal (`setpriv
+ * --pdeathsig KILL`: workerd dies with the launcher). workerd deliberately stays in the launcher's
+ * session: Linux shares the CPU fairly between sessions (autogroups) before it looks at nice
+ * values, so in a session of its own workerd would compete with the embedder as an equal and the
+ * embedder's lower priority (embedder-priority.ts) would do nothing for writes.
+ * Where setpriv is missing (macOS), workerd is started as Miniflare would start it.
  */
 import { execFileSync } from "node:child_process";
 import { chmod, writeFile } from "node:fs/promises";
@@ -43,12 +47,12 @@ const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 export async function guardRuntime(dir: string): Promise<boolean> {
   if (process.platform !== "linux" || userWorkerd) return false;
   const binary = workerdBinary();
-  if (binary === undefined || !hasTool("setsid") || !hasTool("setpriv")) return false;
+  if (binary === undefined || !hasTool("setpriv")) return false;
   const wrapper = join(dir, "workerd-guarded.sh");
-  // `setsid -w`: if setsid must fork, it waits, so Miniflare's pid stays workerd's lifeline.
+  // `exec`: Miniflare's pid is workerd's own, so the parent-death signal follows the launcher.
   await writeFile(
     wrapper,
-    `#!/bin/sh\nexec setsid -w setpriv --pdeathsig KILL -- ${quote(binary)} "$@"\n`,
+    `#!/bin/sh\ntrap '' INT\nexec setpriv --pdeathsig KILL -- ${quote(binary)} "$@"\n`,
   );
   await chmod(wrapper, 0o755);
   process.env.MINIFLARE_WORKERD_PATH = wrapper;

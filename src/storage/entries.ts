@@ -1,6 +1,7 @@
 /** Queries on `entries` (and its FTS index). */
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./db";
+import { type EntryKey, keyIn, readByKeys } from "./entry-keys";
 import { type EntryRow, entries } from "./schema";
 
 /** One entry by KB and id. */
@@ -59,26 +60,12 @@ export function deleteEntryRow(db: Db, kbName: string, id: string) {
     .returning({ id: entries.id });
 }
 
-/** Entries by key, in one query (for the worker and search). */
-export async function getEntryRowsByKeys(
-  db: Db,
-  keys: { kbName: string; id: string }[],
-): Promise<EntryRow[]> {
-  if (keys.length === 0) return [];
-  const out: EntryRow[] = [];
-  // D1 caps bound parameters per statement (100); two per key.
-  for (let i = 0; i < keys.length; i += 45) {
-    const chunk = keys.slice(i, i + 45);
-    const rows = await db
+/** Entries by key (for the worker and search); keys without an entry are simply absent. */
+export async function getEntryRowsByKeys(db: Db, keys: EntryKey[]): Promise<EntryRow[]> {
+  return readByKeys(keys, (chunk) =>
+    db
       .select()
       .from(entries)
-      .where(
-        sql`(${entries.kbName}, ${entries.id}) IN (VALUES ${sql.join(
-          chunk.map((k) => sql`(${k.kbName}, ${k.id})`),
-          sql`, `,
-        )})`,
-      );
-    out.push(...rows);
-  }
-  return out;
+      .where(keyIn(entries.kbName, entries.id, chunk)),
+  );
 }

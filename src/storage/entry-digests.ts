@@ -1,6 +1,6 @@
 /** Reads what a batch write compares against, without the bodies. */
-import { sql } from "drizzle-orm";
 import type { Db } from "./db";
+import { type EntryKey, keyIn, readByKeys } from "./entry-keys";
 import { entries } from "./schema";
 
 /**
@@ -21,18 +21,10 @@ export interface EntryDigest {
   contentHash: string;
 }
 
-/** D1 allows 100 bound parameters per statement; two per key. */
-const KEYS_PER_QUERY = 45;
-
 /** The digests of the entries that exist among `keys`. */
-export async function getEntryDigests(
-  db: Db,
-  keys: { kbName: string; id: string }[],
-): Promise<EntryDigest[]> {
-  const out: EntryDigest[] = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-    const chunk = keys.slice(i, i + KEYS_PER_QUERY);
-    const rows = await db
+export async function getEntryDigests(db: Db, keys: EntryKey[]): Promise<EntryDigest[]> {
+  return readByKeys(keys, (chunk) =>
+    db
       .select({
         kbName: entries.kbName,
         id: entries.id,
@@ -46,13 +38,6 @@ export async function getEntryDigests(
         contentHash: entries.contentHash,
       })
       .from(entries)
-      .where(
-        sql`(${entries.kbName}, ${entries.id}) IN (VALUES ${sql.join(
-          chunk.map((k) => sql`(${k.kbName}, ${k.id})`),
-          sql`, `,
-        )})`,
-      );
-    out.push(...rows);
-  }
-  return out;
+      .where(keyIn(entries.kbName, entries.id, chunk)),
+  );
 }

@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, lte, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db";
-import { embedQueue, type QueueRow, type QueueStatus } from "./schema";
+import { embedQueue, type QueueRow } from "./schema";
 
 /**
  * Upserts the queue row of an entry as freshly pending (coalescing: one row per entry; a
@@ -30,6 +30,20 @@ export function dequeue(db: Db, kbName: string, entryId: string) {
   return db
     .delete(embedQueue)
     .where(and(eq(embedQueue.kbName, kbName), eq(embedQueue.entryId, entryId)));
+}
+
+/**
+ * Deletes an entry's queue row if it is for a text the entry no longer holds. A write made with
+ * embedding off (`EMBED_MODE=off`) queues nothing; without this, the row of the older text would
+ * still say `done` (or be marked done by a worker holding it) and count the entry as embedded,
+ * and `index embed` would not see that it needs a vector. Without a row it counts as `missing`.
+ */
+export function dequeueIfStale(kbName: string, entryId: string): SQL {
+  return sql`
+    DELETE FROM embed_queue
+     WHERE kb_name = ${kbName} AND entry_id = ${entryId}
+       AND content_hash IS NOT (SELECT content_hash FROM entries
+                                 WHERE kb_name = ${kbName} AND id = ${entryId})`;
 }
 
 /** The queue row of one entry, if any. */
@@ -224,18 +238,6 @@ export async function nextDueAt(db: Db): Promise<number | undefined> {
       UNION ALL
       SELECT min(lease_until) AS due FROM embed_queue WHERE status = 'processing')`);
   return row?.due ?? undefined;
-}
-
-/** Row counts by status (of one KB, or all). */
-export async function countByStatus(db: Db, kbName?: string): Promise<Record<QueueStatus, number>> {
-  const rows = await db
-    .select({ status: embedQueue.status, n: sql<number>`count(*)` })
-    .from(embedQueue)
-    .where(kbName === undefined ? undefined : eq(embedQueue.kbName, kbName))
-    .groupBy(embedQueue.status);
-  const counts: Record<QueueStatus, number> = { pending: 0, processing: 0, done: 0, failed: 0 };
-  for (const r of rows) counts[r.status] = r.n;
-  return counts;
 }
 
 /** Whether anything is claimable now (the cron safety net's cheap check). */

@@ -50,11 +50,13 @@ export const embedQueue = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.kbName, t.entryId] }),
     // "What is due next" for pending rows and "whose lease expired" for processing rows are both
-    // range scans on this index; status counts are covered by it too.
+    // range scans on this index.
     index("embed_queue_due").on(t.status, t.nextAttemptAt),
     index("embed_queue_lease").on(t.status, t.leaseUntil),
-    index("embed_queue_kb_status").on(t.kbName, t.status, t.model),
-    index("embed_queue_status_model").on(t.status, t.model),
+    // The status counts (per status: rows, rows of the active model, oldest, expired leases) read
+    // only these columns, so each is one pass over an index in status order, never the table.
+    index("embed_queue_kb_status").on(t.kbName, t.status, t.model, t.queuedAt, t.leaseUntil),
+    index("embed_queue_status_model").on(t.status, t.model, t.queuedAt, t.leaseUntil),
   ],
 );
 
@@ -76,7 +78,12 @@ export const entryEmbeddings = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.kbName, t.entryId] }),
-    index("entry_embeddings_model").on(t.model, t.kbName),
+    // Per-KB vector counts by model (with the truncated ones) without reading the vectors.
+    index("entry_embeddings_model").on(t.model, t.kbName, t.truncated),
+    // Search's in-memory index catches up on "vectors of this model embedded since T" with a
+    // range seek here; without it every semantic query read every vector row (≈57 ms at 100k).
+    // Also covers the status's vector counts over all KBs.
+    index("entry_embeddings_model_time").on(t.model, t.embeddedAt, t.truncated),
   ],
 );
 

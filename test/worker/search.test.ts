@@ -66,6 +66,15 @@ describe("keyword search (FTS5)", () => {
     expect(overlap).toEqual([]);
   });
 
+  it("pages the any-term fallback too, when no entry has every term", async () => {
+    const first = await search("q=garden+zebra&kb=pages&limit=5&offset=0");
+    const second = await search("q=garden+zebra&kb=pages&limit=5&offset=5");
+    expect(first.results).toHaveLength(5);
+    expect(second.results).toHaveLength(5);
+    const overlap = first.results.filter((a) => second.results.some((b) => b.id === a.id));
+    expect(overlap).toEqual([]);
+  });
+
   it("rejects a bad mode or missing q with 400", async () => {
     expect((await api("/api/search?q=x&mode=fuzzy")).status).toBe(400);
     expect((await api("/api/search")).status).toBe(400);

@@ -86,4 +86,32 @@ describe("EMBED_MODE=off", () => {
     };
     expect(status).toMatchObject({ entries: 1, missing: 1 });
   });
+
+  it("a text change drops the row of the older text, so counts and `index embed` see it", async () => {
+    type Status = { entries: number; embedded: number; missing: number; stale: number };
+    const status = async () =>
+      (await (await call("off", "GET", "/api/index/embed-status?kb=off2")).json()) as Status;
+    for (const title of ["Patched later", "Batched later"]) {
+      const made = await call("sync", "POST", "/api/entries", { kb: "off2", title });
+      expect(((await made.json()) as { embedding: { status: string } }).embedding.status).toBe(
+        "embedded",
+      );
+    }
+    expect(await status()).toMatchObject({ entries: 2, embedded: 2, missing: 0, stale: 0 });
+
+    const patched = await call("off", "PATCH", "/api/entries/patched-later?kb=off2", {
+      body: "new text",
+    });
+    expect(patched.status).toBe(200);
+    const batched = await call("off", "POST", "/api/entries/batch", {
+      kb: "off2",
+      entries: [{ id: "batched-later", title: "Batched later", body: "new text" }],
+    });
+    expect(((await batched.json()) as { updated: number }).updated).toBe(1);
+
+    expect((await queueRows()).filter((r) => r.kb_name === "off2")).toEqual([]);
+    expect(await status()).toMatchObject({ entries: 2, embedded: 0, missing: 2, stale: 2 });
+    const embed = await call("sync", "POST", "/api/index/embed", { kb: "off2" });
+    expect(((await embed.json()) as { queued: number }).queued).toBe(2);
+  });
 });

@@ -2,6 +2,7 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import matter from "gray-matter";
+import { limits } from "../../domain/entry-input.js";
 import type { EntryList, EntryRead, EntryWriteResult } from "../api-types.js";
 import { clientOf, globals, intArg, listArg } from "../context.js";
 import { CliError, usageError } from "../errors.js";
@@ -205,7 +206,7 @@ export function registerEntryCommands(program: Command): void {
     .command("list")
     .description("list the entries of a knowledge base")
     .requiredOption("--kb <kb>", "knowledge base")
-    .option("--limit <n>", "how many", intArg(1, 1000))
+    .option("--limit <n>", "how many", intArg(1, limits.listLimit))
     .option("--offset <n>", "skip this many", intArg(0))
     .action(async (options: { kb: string; limit?: number; offset?: number }, command: Command) => {
       const list = await clientOf(command).request<EntryList>("GET", "/api/entries", {
