@@ -5,15 +5,7 @@ import type { EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
 import { type Db, runBatch } from "../storage/db";
 
-type QueueCountRow = {
-  status: string;
-  n: number;
-  /** Rows of this status whose model is the active one. */
-  current: number;
-  oldest: number | null;
-  expired: number;
-};
-type VectorCountRow = { model: string; n: number; truncated: number };
+type CountRow = { metric: string; model: string; n: number; truncated: number };
 
 /** The status document. */
 export interface EmbedStatus {
@@ -42,9 +34,11 @@ export interface EmbedStatus {
 }
 
 /**
- * Computes the status from index-only counts (cheap at 100k+ rows), reconciled by construction:
- * each entry has at most one queue row, so entries = embedded + pending + processing + failed +
- * missing, where `embedded` is a `done` row whose vector is of the active model.
+ * Computes the status from `status_counts` (kept exact by triggers in the same transaction as
+ * every write, so it costs the same at 100k rows as at 10), plus two index seeks: the oldest
+ * pending row and the expired leases. Reconciled by construction: each entry has at most one
+ * queue row, so entries = embedded + pending + processing + failed + missing, where `embedded`
+ * is a `done` row whose vector is of the active model.
  */
 export async function readEmbedStatus(
   db: Db,
@@ -57,44 +51,37 @@ export async function readEmbedStatus(
   },
 ): Promise<EmbedStatus> {
   const model = opts.info ? fingerprintKey(opts.info.model) : "";
-  const kbOnly = (column: string) =>
-    opts.kb === undefined ? sql`` : sql`AND ${sql.raw(column)} = ${opts.kb}`;
-  const [entryCount, queue, vectors] = await runBatch(db, [
-    sql`SELECT count(*) AS n FROM entries WHERE 1 = 1 ${kbOnly("kb_name")}`,
-    // Grouped by indexed columns only (never by an expression): each query is one pass over a
-    // covering index in group order, with no sort (≈5× faster at 100k rows).
-    sql`SELECT status, count(*) AS n, coalesce(sum(model = ${model}), 0) AS current,
-                 min(queued_at) AS oldest,
-                 coalesce(sum(lease_until <= ${opts.now}), 0) AS expired
-            FROM embed_queue WHERE 1 = 1 ${kbOnly("kb_name")}
-           GROUP BY status`,
-    sql`SELECT model, count(*) AS n, coalesce(sum(truncated), 0) AS truncated
-            FROM entry_embeddings WHERE 1 = 1 ${kbOnly("kb_name")}
-           GROUP BY model`,
+  const kbOnly = opts.kb === undefined ? sql`` : sql`AND kb_name = ${opts.kb}`;
+  const [countRows, oldest, expired] = await runBatch(db, [
+    sql`SELECT metric, model, sum(n) AS n, sum(truncated) AS truncated
+          FROM status_counts WHERE 1 = 1 ${kbOnly}
+         GROUP BY metric, model`,
+    sql`SELECT min(queued_at) AS at FROM embed_queue WHERE status = 'pending' ${kbOnly}`,
+    sql`SELECT count(*) AS n FROM embed_queue
+         WHERE status = 'processing' AND lease_until <= ${opts.now} ${kbOnly}`,
   ]);
   const counts = { pending: 0, processing: 0, done: 0, failed: 0 };
+  let entries = 0;
   let embedded = 0;
-  let oldestPending: number | null = null;
-  let expired = 0;
-  for (const row of (queue?.results ?? []) as QueueCountRow[]) {
-    if (!(row.status in counts)) continue;
-    counts[row.status as keyof typeof counts] += row.n;
-    if (row.status === "done") embedded += row.current;
-    if (row.status === "pending" && row.oldest !== null) {
-      oldestPending = Math.min(oldestPending ?? row.oldest, row.oldest);
-    }
-    if (row.status === "processing") expired += row.expired;
-  }
   let activeVectors = 0;
   let otherVectors = 0;
   let truncated = 0;
-  for (const row of (vectors?.results ?? []) as VectorCountRow[]) {
-    if (row.model === model) {
-      activeVectors += row.n;
-      truncated += row.truncated;
-    } else otherVectors += row.n;
+  for (const row of (countRows?.results ?? []) as CountRow[]) {
+    const n = Number(row.n);
+    if (row.metric === "entries") entries += n;
+    else if (row.metric === "vectors") {
+      if (row.model === model) {
+        activeVectors += n;
+        truncated += Number(row.truncated);
+      } else otherVectors += n;
+    } else {
+      const status = row.metric.slice("queue:".length);
+      if (!(status in counts)) continue;
+      counts[status as keyof typeof counts] += n;
+      if (status === "done" && row.model === model) embedded += n;
+    }
   }
-  const entries = Number(entryCount?.results[0]?.n ?? 0);
+  const oldestPending = (oldest?.results[0]?.at as number | null | undefined) ?? null;
   const { last_error, embedded_last_minute, ...worker } = opts.worker ?? {
     last_error: null,
     embedded_last_minute: null,
@@ -113,7 +100,7 @@ export async function readEmbedStatus(
     stale: otherVectors + Math.max(0, activeVectors - embedded),
     truncated,
     oldest_pending_age_ms: oldestPending === null ? null : Math.max(0, opts.now - oldestPending),
-    expired_leases: expired,
+    expired_leases: Number(expired?.results[0]?.n ?? 0),
     last_error,
     worker,
     throughput_last_minute: embedded_last_minute,

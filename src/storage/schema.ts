@@ -53,10 +53,10 @@ export const embedQueue = sqliteTable(
     // range scans on this index.
     index("embed_queue_due").on(t.status, t.nextAttemptAt),
     index("embed_queue_lease").on(t.status, t.leaseUntil),
-    // The status counts (per status: rows, rows of the active model, oldest, expired leases) read
-    // only these columns, so each is one pass over an index in status order, never the table.
-    index("embed_queue_kb_status").on(t.kbName, t.status, t.model, t.queuedAt, t.leaseUntil),
-    index("embed_queue_status_model").on(t.status, t.model, t.queuedAt, t.leaseUntil),
+    // The status's "oldest pending" is a seek to the first entry of these (counts come from
+    // `status_counts`, kept by triggers).
+    index("embed_queue_status_queued").on(t.status, t.queuedAt),
+    index("embed_queue_kb_status_queued").on(t.kbName, t.status, t.queuedAt),
   ],
 );
 
@@ -78,13 +78,29 @@ export const entryEmbeddings = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.kbName, t.entryId] }),
-    // Per-KB vector counts by model (with the truncated ones) without reading the vectors.
-    index("entry_embeddings_model").on(t.model, t.kbName, t.truncated),
     // Search's in-memory index catches up on "vectors of this model embedded since T" with a
     // range seek here; without it every semantic query read every vector row (≈57 ms at 100k).
-    // Also covers the status's vector counts over all KBs.
-    index("entry_embeddings_model_time").on(t.model, t.embeddedAt, t.truncated),
+    index("entry_embeddings_model_time").on(t.model, t.embeddedAt),
   ],
+);
+
+/**
+ * Running counts behind the status endpoint, one row per (KB, metric, model), kept exact by
+ * triggers on `entries`, `embed_queue` and `entry_embeddings` (migration 0004) in the same
+ * transaction as every write, so the status never scans 100k rows to count them. Metrics:
+ * `entries`; `queue:<status>` by the row's model ('' until done); `vectors` by model, with how
+ * many were truncated.
+ */
+export const statusCounts = sqliteTable(
+  "status_counts",
+  {
+    kbName: text("kb_name").notNull(),
+    metric: text("metric").notNull(),
+    model: text("model").notNull(),
+    n: integer("n").notNull().default(0),
+    truncated: integer("truncated").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.kbName, t.metric, t.model] })],
 );
 
 export type EntryRow = typeof entries.$inferSelect;

@@ -95,3 +95,39 @@ describe("GET /api/index/embed-status", () => {
     await resetEmbedder();
   });
 });
+
+describe("status_counts (kept by triggers)", () => {
+  it("always equals a recount of the tables, through every kind of write", async () => {
+    await resetEmbedder();
+    const recount = async () => {
+      const { results } = await env.DB.prepare(`
+        SELECT kb_name, 'entries' AS metric, '' AS model, count(*) AS n, 0 AS truncated
+          FROM entries GROUP BY kb_name
+        UNION ALL
+        SELECT kb_name, 'queue:' || status, coalesce(model, ''), count(*), 0
+          FROM embed_queue GROUP BY kb_name, status, coalesce(model, '')
+        UNION ALL
+        SELECT kb_name, 'vectors', model, count(*), sum(truncated)
+          FROM entry_embeddings GROUP BY kb_name, model
+        ORDER BY 1, 2, 3`).all();
+      return results;
+    };
+    const kept = async () => {
+      const { results } = await env.DB.prepare(
+        "SELECT kb_name, metric, model, n, truncated FROM status_counts WHERE n <> 0 ORDER BY 1, 2, 3",
+      ).all();
+      return results;
+    };
+    for (const title of ["One", "Two", "Three"]) await createEntry({ kb: "counted", title });
+    expect(await kept()).toEqual(await recount());
+    await runDurableObjectAlarm(worker());
+    expect(await kept()).toEqual(await recount());
+    await send("PATCH", "/api/entries/one?kb=counted", { body: "changed" });
+    await send("PATCH", "/api/entries/two?kb=counted", { importance: 3 });
+    await appFetch("/api/entries/three?kb=counted", { method: "DELETE" });
+    expect(await kept()).toEqual(await recount());
+    await runDurableObjectAlarm(worker());
+    await appSend("POST", "/api/index/embed", { kb: "counted", force: true });
+    expect(await kept()).toEqual(await recount());
+  });
+});
