@@ -23,7 +23,12 @@ const PAGE = 2000;
 export class VectorIndex {
   private dims = 0;
   private count = 0;
-  private data = new Float32Array(0);
+  /**
+   * Vectors quantized to int8 with one scale each: a quarter of float32's memory (100k × 384 is
+   * 37 MiB rather than 147, inside a deployed isolate's 128 MB) for a cosine error near 1e-3.
+   */
+  private data = new Int8Array(0);
+  private scales = new Float32Array(0);
   private kbOfSlot = new Int32Array(0);
   private keys: string[] = [];
   private readonly slotOf = new Map<string, number>();
@@ -124,15 +129,25 @@ export class VectorIndex {
       this.kbIds.set(kbName, kbId);
     }
     this.kbOfSlot[slot] = kbId;
-    this.data.set(vector, slot * this.dims);
+    let max = 0;
+    for (const x of vector) max = Math.max(max, Math.abs(x));
+    const scale = max === 0 ? 1 : max / 127;
+    const base = slot * this.dims;
+    for (let d = 0; d < this.dims; d++) {
+      this.data[base + d] = Math.round((vector[d] as number) / scale);
+    }
+    this.scales[slot] = scale;
   }
 
   private grow(needed: number): void {
     if (needed * this.dims <= this.data.length) return;
     const capacity = Math.max(needed, Math.ceil(this.kbOfSlot.length * 1.5), 1024);
-    const data = new Float32Array(capacity * this.dims);
+    const data = new Int8Array(capacity * this.dims);
     data.set(this.data);
     this.data = data;
+    const scales = new Float32Array(capacity);
+    scales.set(this.scales);
+    this.scales = scales;
     const kbs = new Int32Array(capacity);
     kbs.set(this.kbOfSlot);
     this.kbOfSlot = kbs;
@@ -177,7 +192,7 @@ export class VectorIndex {
         s3 += (query[d + 3] as number) * (data[at + 3] as number);
       }
       for (let d = unrolled; d < dims; d++) s0 += (query[d] as number) * (data[base + d] as number);
-      const dot = s0 + s1 + s2 + s3;
+      const dot = (s0 + s1 + s2 + s3) * (this.scales[slot] as number);
       if (dot <= (topScores[k - 1] as number)) continue;
       let i = k - 1;
       while (i > 0 && (topScores[i - 1] as number) < dot) {
