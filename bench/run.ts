@@ -1,6 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --only write,drain,freshness,search,load] [-- --keep]`
- * (`-- --render` rewrites the markdown from the JSON of the last run, measuring nothing):
+ * (`-- --render` rewrites the markdown from the JSON of the last run, measuring nothing;
+ * `-- --corpus DIR...` imports real pyrite KB folders and measures on them, alone unless `--only`
+ * names other scenarios too):
  * starts the real local server (as `npm start` does) with the generated all-MiniLM-L6-v2-shaped
  * model (q8), drives it over loopback through every scenario, judges the targets, and writes
  * `bench/results/<name>.json` and `.md` (`latest` for a full run, `quick` for `--quick`).
@@ -23,6 +25,7 @@ import type { BenchResults, Outcome } from "./lib/results.js";
 import { ServerPool } from "./lib/server-pool.js";
 import { drainServer, mainServer, searchServer, writeServers } from "./lib/servers.js";
 import { judgeTargets } from "./lib/targets.js";
+import { CORPUS_NOTE, corpusServer, runCorpus } from "./scenarios/corpus.js";
 import { runDrain } from "./scenarios/drain.js";
 import { runFreshness } from "./scenarios/freshness.js";
 import { runLoad } from "./scenarios/load.js";
@@ -52,7 +55,7 @@ async function attempt<T>(name: string, run: () => Promise<T>): Promise<Outcome<
   }
 }
 
-function settings(plan: Plan, modelDir: string): Record<string, unknown> {
+function settings(plan: Plan, modelDir: string, corpusDirs: string[]): Record<string, unknown> {
   const spec = SPECS.minilm;
   return {
     model:
@@ -70,18 +73,24 @@ function settings(plan: Plan, modelDir: string): Record<string, unknown> {
       "createTransformersEmbedder in a process of its own (bench/lib/raw-child.ts): same model " +
       "directory, q8, same threads, same nice value as the server's embedder; timed inside that process",
     plan,
+    ...(corpusDirs.length > 0
+      ? { corpus: { dirs: corpusDirs.map((d) => relative(PROJECT_ROOT, d)), license: CORPUS_NOTE } }
+      : {}),
   };
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     options: {
       quick: { type: "boolean", default: false },
       only: { type: "string" },
       keep: { type: "boolean", default: false },
       out: { type: "string" },
       render: { type: "boolean", default: false },
+      corpus: { type: "string" },
     },
+    // `--corpus DIR...`: the folders after the first arrive as positionals.
+    allowPositionals: true,
   });
   if (values.render) {
     // Re-renders <out>.md from <out>.json (after a change to the tables' wording), measuring nothing.
@@ -94,12 +103,30 @@ async function main(): Promise<void> {
     return;
   }
   const plan = values.quick ? QUICK_PLAN : FULL_PLAN;
-  const only = values.only ? values.only.split(",").map((s) => s.trim()) : [...SCENARIOS];
+  const corpusDirs = values.corpus === undefined ? [] : [values.corpus, ...positionals];
+  if (corpusDirs.length === 0 && positionals.length > 0)
+    throw new Error(`unexpected argument(s): ${positionals.join(" ")}`);
+  // With --corpus, the synthetic scenarios run only when --only names them.
+  const only = values.only
+    ? values.only.split(",").map((s) => s.trim())
+    : corpusDirs.length > 0
+      ? []
+      : [...SCENARIOS];
   const unknown = only.filter((s) => !SCENARIOS.includes(s as ScenarioName));
   if (unknown.length > 0)
     throw new Error(`unknown scenario(s): ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
   const wants = (name: ScenarioName) => only.includes(name);
-  const outName = values.out ?? (values.quick ? "quick" : values.only ? "partial" : "latest");
+  const outName =
+    values.out ??
+    (values.quick
+      ? corpusDirs.length > 0 && !values.only
+        ? "corpus-quick"
+        : "quick"
+      : values.only
+        ? "partial"
+        : corpusDirs.length > 0
+          ? "corpus"
+          : "latest");
 
   const machine = machineInfo();
   log(`machine: ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAvgAtStart.join(" ")}`);
@@ -122,6 +149,7 @@ async function main(): Promise<void> {
   if (wants("freshness") || wants("load"))
     pool.prepare(mainServer(plan).name, mainServer(plan).vars);
   if (wants("search")) pool.prepare(searchServer().name, searchServer().vars);
+  if (corpusDirs.length > 0) pool.prepare(corpusServer(plan).name, corpusServer(plan).vars);
   const raw = await RawEmbedder.start(model.dir);
   const common = { plan, pool, modelDir: model.dir, log };
   const scenarios: BenchResults["scenarios"] = {};
@@ -149,6 +177,10 @@ async function main(): Promise<void> {
         };
       });
     }
+    if (corpusDirs.length > 0)
+      scenarios.corpus = await attempt("corpus", () =>
+        runCorpus({ ...common, raw, dirs: corpusDirs }),
+      );
   } finally {
     raw.stop();
     await pool.stopAll();
@@ -161,7 +193,7 @@ async function main(): Promise<void> {
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: { ...machine, loadAvgAtEnd: currentLoad() },
     versions: versions(),
-    settings: settings(plan, model.dir),
+    settings: settings(plan, model.dir, corpusDirs),
     scenarios,
   };
   const results: BenchResults = { ...partial, targets: judgeTargets(partial) };

@@ -1,4 +1,5 @@
 /** `bench/results/latest.md`: the tables the README quotes. */
+import { renderCorpus } from "./markdown-corpus.js";
 import type { BenchResults, Outcome } from "./results.js";
 import { ok } from "./results.js";
 import type { Summary } from "./stats.js";
@@ -26,7 +27,10 @@ function failed(name: string, outcome: Outcome<object> | undefined): string | un
 export function renderMarkdown(results: BenchResults): string {
   const { machine, versions } = results;
   const out: string[] = [];
-  out.push(`# Benchmark results${results.quick ? " (quick run: small counts)" : ""}`);
+  const corpusOnly = Object.keys(results.scenarios).join() === "corpus";
+  out.push(
+    `# Benchmark results${corpusOnly ? ": a real corpus" : ""}${results.quick ? " (quick run: small counts)" : ""}`,
+  );
   out.push("");
   out.push(
     `Run ${results.date} in ${Math.round(results.durationSeconds)} s on ${machine.cpu}, ${machine.cores} cores, ` +
@@ -37,6 +41,10 @@ export function renderMarkdown(results: BenchResults): string {
       `Model: ${String(results.settings.model)}. Every figure comes from the real local server ` +
       "(`src/server/main.ts`, as `npm start`) over loopback; ratios compare figures measured in the same run.",
   );
+  if (corpusOnly) {
+    out.push("", ...corpusSection(results), "");
+    return out.join("\n");
+  }
   out.push("");
   out.push("## Targets");
   out.push("");
@@ -194,6 +202,14 @@ export function renderMarkdown(results: BenchResults): string {
         "Checks: zero 5xx, zero lost writes, queue empty, counts reconcile, every listener got embed_complete for every survivor's final hash.",
     );
   } else out.push(failed("load test", results.scenarios.load) ?? "");
+  if (results.scenarios.corpus !== undefined) out.push("", ...corpusSection(results));
   out.push("");
   return out.join("\n");
+}
+
+function corpusSection(results: BenchResults): string[] {
+  const corpus = ok(results.scenarios.corpus);
+  const head = ["## Real corpus (`--corpus`)", ""];
+  if (corpus) return [...head, ...renderCorpus(corpus)];
+  return [...head, failed("corpus", results.scenarios.corpus) ?? ""];
 }

@@ -1,4 +1,5 @@
 /** The shape of `bench/results/latest.json`. */
+import type { CorpusResult } from "../scenarios/corpus.js";
 import type { DrainResult } from "../scenarios/drain.js";
 import type { FreshnessResult } from "../scenarios/freshness.js";
 import type { LoadResult } from "../scenarios/load.js";
@@ -33,6 +34,8 @@ export interface BenchResults {
     freshness?: Outcome<FreshnessResult>;
     search?: Outcome<SearchResult>;
     load?: Outcome<LoadResult & { method: string }>;
+    /** Only with `--corpus DIR...`: a real pyrite corpus imported, drained and updated. */
+    corpus?: Outcome<CorpusResult>;
   };
   targets: TargetResult[];
 }

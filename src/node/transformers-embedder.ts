@@ -9,7 +9,7 @@ import { AutoModel, AutoTokenizer, Tensor } from "@huggingface/transformers";
 import type { EmbedBatch, Embedder, EmbedderInfo } from "../embedder/types.js";
 import { assertValidBatch } from "../embedder/validate.js";
 import { meanPoolNormalize } from "./mean-pool.js";
-import { clipToWindow } from "./token-window.js";
+import { clipToWindow, type TokenRows } from "./token-window.js";
 
 /** sentence-transformers' window for all-MiniLM-L6-v2, used when a model does not say. */
 export const DEFAULT_MAX_TOKENS = 256;
@@ -66,6 +66,13 @@ function asInt64(value: unknown, what: string): { data: BigInt64Array; dims: num
   return { data: tensor.data, dims: tensor.dims };
 }
 
+/**
+ * Characters per token that a text's prefix is cut to before tokenizing (times the window): a
+ * WordPiece token spans a few characters, so the window fills long before the cut. A text cut
+ * here is counted as truncated even if, pathologically, its tokens would have fit.
+ */
+const CHARS_PER_TOKEN_BOUND = 32;
+
 /** Loads the tokenizer and ONNX session and returns the embedder. */
 export async function createTransformersEmbedder(
   options: TransformersEmbedderOptions,
@@ -119,24 +126,43 @@ export async function createTransformersEmbedder(
     maxTokens,
   };
 
+  // Each text is tokenized on its own, untruncated, then padded here: transformers.js pads a
+  // batch only up to `model_max_length`, so a batch holding a longer text could not form one
+  // tensor, and the cut to the window (keeping [SEP]) is clipToWindow's. Texts are first cut to
+  // a generous character bound, so an 800 KB body doesn't cost a whole tokenization.
+  const prefixChars = maxTokens * CHARS_PER_TOKEN_BOUND;
+  const tokenizeEach = (texts: string[]): { rows: TokenRows; cut: number[] } => {
+    const encoded = texts.map((text) => {
+      const prefix = text.length > prefixChars ? text.slice(0, prefixChars) : text;
+      const out = tokenizer._call(prefix, { padding: false, truncation: false });
+      return {
+        ids: asInt64(out.input_ids, "input_ids").data,
+        types:
+          out.token_type_ids === undefined
+            ? undefined
+            : asInt64(out.token_type_ids, "token_type_ids").data,
+      };
+    });
+    const seq = Math.max(...encoded.map((e) => e.ids.length));
+    const batch = texts.length;
+    const ids = new BigInt64Array(batch * seq);
+    const mask = new BigInt64Array(batch * seq);
+    const types = new BigInt64Array(batch * seq);
+    encoded.forEach((e, b) => {
+      ids.set(e.ids, b * seq);
+      mask.fill(1n, b * seq, b * seq + e.ids.length);
+      if (e.types) types.set(e.types, b * seq);
+    });
+    const cut = texts.flatMap((text, i) => (text.length > prefixChars ? [i] : []));
+    return { rows: { ids, mask, types, batch, seq }, cut };
+  };
+
   const embed = async (texts: string[]): Promise<EmbedBatch> => {
     if (texts.length === 0) return { vectors: [], truncated: [] };
-    // Tokenize untruncated, then cut to the window: one tokenization, and the padded lengths
-    // say exactly which texts were truncated.
-    const encoded = tokenizer._call(texts, { padding: true, truncation: false });
-    const ids = asInt64(encoded.input_ids, "input_ids");
-    const { rows, truncated } = clipToWindow(
-      {
-        ids: ids.data,
-        mask: asInt64(encoded.attention_mask, "attention_mask").data,
-        ...(encoded.token_type_ids === undefined
-          ? {}
-          : { types: asInt64(encoded.token_type_ids, "token_type_ids").data }),
-        batch: ids.dims[0] ?? 0,
-        seq: ids.dims[1] ?? 0,
-      },
-      maxTokens,
-    );
+    const tokenized = tokenizeEach(texts);
+    const clipped = clipToWindow(tokenized.rows, maxTokens);
+    const rows = clipped.rows;
+    const truncated = [...new Set([...clipped.truncated, ...tokenized.cut])].sort((a, b) => a - b);
     const shape = [rows.batch, rows.seq];
     const output: unknown = await model({
       input_ids: new Tensor("int64", rows.ids, shape),

@@ -86,3 +86,15 @@ describe("meanPoolNormalize", () => {
     expect(Array.from(b ?? [])).toEqual([0, 1]);
   });
 });
+
+describe("texts longer than the tokenizer's model_max_length", () => {
+  it("embed in one batch beside short ones, each as if alone, and count as truncated", async () => {
+    const embedder = await createTransformersEmbedder({ model: await tinyModelDir() });
+    const long = words(2000, 3); // far past the 512 positions of the tokenizer's own limit
+    const batch = await embedder.embed(["short text", long, words(30)]);
+    expect(batch.truncated).toEqual([1]);
+    const alone = await embedder.embed([long]);
+    expect(alone.truncated).toEqual([0]);
+    expect(maxAbsDiff(batch.vectors[1] ?? [], alone.vectors[0] ?? [])).toBeLessThan(1e-2);
+  });
+});
