@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
-import { type BatchOutcome, batchContext, processClaimed } from "../pipeline/process-batch";
+import { type BatchOutcome, batchContext, processEntries } from "../pipeline/process-batch";
 import { selectEmbedder } from "../select-embedder";
 import {
   type EntryEventMessage,
@@ -15,7 +15,7 @@ import {
   WS_PROTOCOL,
 } from "../shared/messages";
 import { type Db, openDb } from "../storage/db";
-import { claimDue, failExhaustedLeases, nextDueAt } from "../storage/queue";
+import { claimDueWithEntries, type ExhaustedRow, nextDueAt } from "../storage/queue";
 import { WorkerState } from "./state";
 
 /** The worker's state as the status endpoint shows it. */
@@ -161,10 +161,29 @@ export class EmbedWorker extends DurableObject<Env> {
   private async claimAndProcess(
     limit: number,
   ): Promise<{ claimed: number; outcome: BatchOutcome }> {
-    const now = Date.now();
-    const exhausted = await failExhaustedLeases(this.db, now, this.settings.maxAttempts);
+    // One round trip: the exhausted leases fail, the claim, and the claimed rows' entries.
+    const { exhausted, claimed, entries } = await claimDueWithEntries(this.db, {
+      now: Date.now(),
+      leaseMs: this.settings.leaseMs,
+      limit,
+      maxAttempts: this.settings.maxAttempts,
+    });
+    this.broadcastExhausted(exhausted);
+    const outcome = await processEntries(
+      batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings),
+      claimed,
+      entries,
+    );
+    // Events only after the commit that processEntries awaited; and before the run record, so
+    // they don't wait behind its storage write at the output gate.
+    this.broadcast([...outcome.completed, ...outcome.failed]);
+    this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
+    return { claimed: claimed.length, outcome };
+  }
+
+  private broadcastExhausted(rows: ExhaustedRow[]): void {
     this.broadcast(
-      exhausted.map((r) => ({
+      rows.map((r) => ({
         type: "embed_failed" as const,
         kb_name: r.kbName,
         entry_id: r.entryId,
@@ -176,15 +195,6 @@ export class EmbedWorker extends DurableObject<Env> {
         error: r.error ?? "lease expired",
       })),
     );
-    const claimed = await claimDue(this.db, now, this.settings.leaseMs, limit);
-    const outcome = await processClaimed(
-      batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings),
-      claimed,
-    );
-    this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
-    // Events only after the commit that processClaimed awaited.
-    this.broadcast([...outcome.completed, ...outcome.failed]);
-    return { claimed: claimed.length, outcome };
   }
 
   /** Sets the alarm for the earliest due row, or clears it when nothing is due or paused. */

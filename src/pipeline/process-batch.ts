@@ -113,6 +113,24 @@ export async function processClaimed(
   ctx: BatchContext,
   claimed: ClaimedRow[],
 ): Promise<BatchOutcome> {
+  if (claimed.length === 0) return processEntries(ctx, claimed, []);
+  const rows = await getEntryRowsByKeys(
+    ctx.db,
+    claimed.map((c) => ({ kbName: c.kbName, id: c.entryId })),
+  );
+  return processEntries(ctx, claimed, rows);
+}
+
+/**
+ * `processClaimed` with the entries already read (in the claim's own round trip). `rows` may hold
+ * entries of other rows; only the claimed rows' are used, and a claimed row without its entry is
+ * an orphan, as there.
+ */
+export async function processEntries(
+  ctx: BatchContext,
+  claimed: ClaimedRow[],
+  rows: EntryRow[],
+): Promise<BatchOutcome> {
   const outcome: BatchOutcome = {
     completed: [],
     failed: [],
@@ -123,10 +141,6 @@ export async function processClaimed(
   if (claimed.length === 0) return outcome;
   const { db } = ctx;
 
-  const rows = await getEntryRowsByKeys(
-    db,
-    claimed.map((c) => ({ kbName: c.kbName, id: c.entryId })),
-  );
   const byKey = new Map<string, EntryRow>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
   const work: { claim: ClaimedRow; entry: EntryRow }[] = [];
   const orphans: ClaimedRow[] = [];

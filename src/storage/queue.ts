@@ -4,9 +4,9 @@
  * (`lease_until` doubles as the claim's token) so a late or duplicate worker can't overwrite a
  * newer state.
  */
-import { and, desc, eq, lte, or, type SQL, sql } from "drizzle-orm";
-import type { Db } from "./db";
-import { embedQueue, type QueueRow } from "./schema";
+import { and, desc, eq, getTableColumns, lte, or, type SQL, sql } from "drizzle-orm";
+import { type Db, runBatch } from "./db";
+import { type EntryRow, embedQueue, entries, type QueueRow } from "./schema";
 
 /**
  * Upserts the queue row of an entry as freshly pending (coalescing: one row per entry; a
@@ -69,6 +69,40 @@ export interface ClaimedRow {
   leaseUntil: number;
 }
 
+/** The columns `claimDue` reads back from each row it claims. */
+interface ClaimedColumns {
+  kb_name: string;
+  entry_id: string;
+  attempts: number;
+  queued_at: number;
+  content_hash: string;
+}
+
+/** The claim itself: every due row it takes gets the lease `leaseUntil`, its token. */
+function claimDueSql(now: number, leaseUntil: number, limit: number): SQL {
+  return sql`
+    UPDATE embed_queue
+       SET status = 'processing', attempts = attempts + 1, lease_until = ${leaseUntil},
+           updated_at = ${now}
+     WHERE rowid IN (
+       SELECT rowid FROM embed_queue WHERE status = 'pending' AND next_attempt_at <= ${now}
+       UNION ALL
+       SELECT rowid FROM embed_queue WHERE status = 'processing' AND lease_until <= ${now}
+       LIMIT ${limit})
+    RETURNING kb_name, entry_id, attempts, queued_at, content_hash`;
+}
+
+function toClaimed(rows: ClaimedColumns[], leaseUntil: number): ClaimedRow[] {
+  return rows.map((r) => ({
+    kbName: r.kb_name,
+    entryId: r.entry_id,
+    attempts: r.attempts,
+    queuedAt: r.queued_at,
+    contentHash: r.content_hash,
+    leaseUntil,
+  }));
+}
+
 /**
  * Claims up to `limit` due rows: pending rows whose backoff has passed, and processing rows whose
  * lease expired (their worker died). Each claim counts as an attempt.
@@ -80,30 +114,76 @@ export async function claimDue(
   limit: number,
 ): Promise<ClaimedRow[]> {
   const leaseUntil = now + leaseMs;
-  const rows = await db.all<{
-    kb_name: string;
-    entry_id: string;
-    attempts: number;
-    queued_at: number;
-    content_hash: string;
-  }>(sql`
-    UPDATE embed_queue
-       SET status = 'processing', attempts = attempts + 1, lease_until = ${leaseUntil},
-           updated_at = ${now}
-     WHERE rowid IN (
-       SELECT rowid FROM embed_queue WHERE status = 'pending' AND next_attempt_at <= ${now}
-       UNION ALL
-       SELECT rowid FROM embed_queue WHERE status = 'processing' AND lease_until <= ${now}
-       LIMIT ${limit})
-    RETURNING kb_name, entry_id, attempts, queued_at, content_hash`);
+  const rows = await db.all<ClaimedColumns>(claimDueSql(now, leaseUntil, limit));
+  return toClaimed(rows, leaseUntil);
+}
+
+/** A row `failExhaustedLeases` ended. */
+export interface ExhaustedRow {
+  kbName: string;
+  entryId: string;
+  attempts: number;
+  queuedAt: number;
+  contentHash: string;
+  error: string | null;
+}
+
+type ExhaustedColumns = ClaimedColumns & { error: string | null };
+
+function toExhausted(rows: ExhaustedColumns[]): ExhaustedRow[] {
   return rows.map((r) => ({
     kbName: r.kb_name,
     entryId: r.entry_id,
     attempts: r.attempts,
     queuedAt: r.queued_at,
     contentHash: r.content_hash,
-    leaseUntil,
+    error: r.error,
   }));
+}
+
+/** What one claim round trip brings back. */
+export interface DueClaim {
+  /** Rows whose lease expired after the last allowed attempt, failed before the claim. */
+  exhausted: ExhaustedRow[];
+  claimed: ClaimedRow[];
+  /** The entries of the claimed rows (a row whose entry is gone has none). */
+  entries: EntryRow[];
+}
+
+/** Every entry column under its property name, so raw rows come back as `EntryRow`s. */
+const ENTRY_COLUMNS = sql.join(
+  Object.entries(getTableColumns(entries)).map(
+    ([key, column]) => sql`e.${sql.identifier(column.name)} AS ${sql.identifier(key)}`,
+  ),
+  sql`, `,
+);
+
+/**
+ * The worker's claim in one D1 round trip (one transaction, run in order): fail the exhausted
+ * expired leases (so the claim can never take a row past its last attempt), claim up to `limit`
+ * due rows, and read their entries. The entries are found by the claim's lease; should another
+ * claim share that lease value, its extra entries are ignored by the caller, which goes by
+ * `claimed`.
+ */
+export async function claimDueWithEntries(
+  db: Db,
+  opts: { now: number; leaseMs: number; limit: number; maxAttempts: number },
+): Promise<DueClaim> {
+  const { now, limit, maxAttempts } = opts;
+  const leaseUntil = now + opts.leaseMs;
+  const [exhausted, claimed, read] = await runBatch(db, [
+    failExhaustedLeasesSql(now, maxAttempts),
+    claimDueSql(now, leaseUntil, limit),
+    sql`
+      SELECT ${ENTRY_COLUMNS}
+        FROM embed_queue q JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id
+       WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
+  ]);
+  return {
+    exhausted: toExhausted((exhausted?.results ?? []) as unknown as ExhaustedColumns[]),
+    claimed: toClaimed((claimed?.results ?? []) as unknown as ClaimedColumns[], leaseUntil),
+    entries: (read?.results ?? []) as unknown as EntryRow[],
+  };
 }
 
 /** Guard: the row is still in the claim described by `row`. */
@@ -150,31 +230,24 @@ export function markFailed(
     .returning({ status: embedQueue.status });
 }
 
+const LEASE_EXPIRED = "the worker stopped while embedding this entry (lease expired)";
+
+function failExhaustedLeasesSql(now: number, maxAttempts: number): SQL {
+  return sql`
+    UPDATE embed_queue
+       SET status = 'failed', error = ${LEASE_EXPIRED}, lease_until = NULL, updated_at = ${now}
+     WHERE status = 'processing' AND lease_until <= ${now} AND attempts >= ${maxAttempts}
+    RETURNING kb_name, entry_id, attempts, queued_at, content_hash, error`;
+}
+
 /** Rows whose lease expired after the maximum attempts: they end `failed`, never retried again. */
-export async function failExhaustedLeases(db: Db, now: number, maxAttempts: number) {
-  return db
-    .update(embedQueue)
-    .set({
-      status: "failed",
-      error: "the worker stopped while embedding this entry (lease expired)",
-      leaseUntil: null,
-      updatedAt: now,
-    })
-    .where(
-      and(
-        eq(embedQueue.status, "processing"),
-        lte(embedQueue.leaseUntil, now),
-        sql`${embedQueue.attempts} >= ${maxAttempts}`,
-      ),
-    )
-    .returning({
-      kbName: embedQueue.kbName,
-      entryId: embedQueue.entryId,
-      attempts: embedQueue.attempts,
-      queuedAt: embedQueue.queuedAt,
-      contentHash: embedQueue.contentHash,
-      error: embedQueue.error,
-    });
+export async function failExhaustedLeases(
+  db: Db,
+  now: number,
+  maxAttempts: number,
+): Promise<ExhaustedRow[]> {
+  const rows = await db.all<ExhaustedColumns>(failExhaustedLeasesSql(now, maxAttempts));
+  return toExhausted(rows);
 }
 
 /**
