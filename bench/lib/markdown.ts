@@ -167,7 +167,7 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       "Entries went through `POST /api/entries/batch`; their vectors were stored directly (random unit " +
         "vectors of the active model's fingerprint, queue rows marked done). workerd RSS includes the " +
-        "in-isolate copy of every vector semantic search keeps (384 float32 each).",
+        "in-isolate copy of every vector semantic search keeps (384 int8 values and a scale each).",
     );
   } else out.push(failed("search", results.scenarios.search) ?? "");
 

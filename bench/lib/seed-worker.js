@@ -24,7 +24,8 @@ const INSERT = `
    WHERE true
   ON CONFLICT (kb_name, entry_id) DO UPDATE SET
     model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
-    vector = excluded.vector, embedded_at = excluded.embedded_at, truncated = 0`;
+    vector = excluded.vector, embedded_at = excluded.embedded_at, truncated = 0
+  RETURNING entry_id`;
 
 const MARK_DONE = `
   UPDATE embed_queue SET status = 'done', model = ?1, attempts = 1, error = NULL,
@@ -105,7 +106,8 @@ export default {
     );
     const results = await env.DB.batch(statements);
     let written = 0;
-    for (const result of results.slice(0, -1)) written += result.meta.changes;
+    // Rows returned, not meta.changes: D1's count includes what the status-count triggers write.
+    for (const result of results.slice(0, -1)) written += result.results.length;
     return Response.json({ written });
   },
 };
