@@ -4,6 +4,7 @@
  * switch on through `POST http://embedder/__control` (failures, NaN, wrong dimensions, delays, a
  * gate that holds calls until released). It runs in Node, like the local server's embedder.
  */
+import { mulberry32 } from "../../scripts/model/prng.js";
 import { createHashEmbedder } from "../../src/embedder/hash.js";
 import { encodeVectors, HEADERS } from "../../src/embedder/protocol.js";
 import type { EmbedBatch, Embedder, EmbedderInfo } from "../../src/embedder/types.js";
@@ -40,22 +41,10 @@ const defaults: EmbedderControl = {
   delayMs: 0,
 };
 
-/** A seeded PRNG (mulberry32) so random faults replay exactly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Builds the Node-side handler; `modelDir` is the generated tiny model. */
 export function createTestEmbedderService(modelDir: string) {
   let control: EmbedderControl = { ...defaults };
-  let random = prng(control.seed);
+  let random = mulberry32(control.seed);
   let calls = 0;
   let texts = 0;
   let waiting = 0;
@@ -132,12 +121,12 @@ export function createTestEmbedderService(modelDir: string) {
         new TextDecoder().decode(await request.arrayBuffer()),
       ) as Partial<EmbedderControl>;
       control = { ...control, ...patch };
-      if (patch.seed !== undefined) random = prng(patch.seed);
+      if (patch.seed !== undefined) random = mulberry32(patch.seed);
       return json(control);
     }
     if (pathname === "/__control/reset") {
       control = { ...defaults };
-      random = prng(control.seed);
+      random = mulberry32(control.seed);
       calls = 0;
       texts = 0;
       gate?.open();
