@@ -4,6 +4,7 @@
  * call from just before the request is written to the last byte of the answer.
  */
 import { Agent, request } from "node:http";
+import type { EmbedStatus } from "../../src/shared/api-types.js";
 
 /** One answered call. */
 export interface Answer {
@@ -102,22 +103,7 @@ export class ApiClient {
   }
 }
 
-/** The parts of `GET /api/index/embed-status` the bench reads. */
-export interface EmbedStatus {
-  entries: number;
-  embedded: number;
-  pending: number;
-  processing: number;
-  done: number;
-  failed: number;
-  missing: number;
-  stale: number;
-  model: string | null;
-  provider: string | null;
-  semantic: boolean;
-  embed_mode: string;
-  worker: { state: string };
-}
+export type { EmbedStatus };
 
 /** Reads the status. */
 export function embedStatus(api: ApiClient, kb?: string): Promise<EmbedStatus> {

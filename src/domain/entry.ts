@@ -1,22 +1,10 @@
 /** The entry as the API shows it, and its writable fields as stored. */
+import type { Entry } from "../shared/api-types";
 import type { EntryRow } from "../storage/schema";
 import type { EntryFields } from "./entry-input";
 
 /** An entry in API form: snake_case, JSON fields decoded, KB named `kb_name`. */
-export interface Entry {
-  kb_name: string;
-  id: string;
-  entry_type: string;
-  title: string;
-  body: string;
-  summary: string;
-  tags: string[];
-  importance: number;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-  content_hash: string;
-}
+export type { Entry };
 
 function parseJson<T>(text: string, fallback: T): T {
   try {

@@ -3,35 +3,12 @@ import { sql } from "drizzle-orm";
 import type { WorkerStatus } from "../embed-worker/embed-worker";
 import type { EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
+import type { EmbedStatus } from "../shared/api-types";
 import { type Db, runBatch } from "../storage/db";
 
-type CountRow = { metric: string; model: string; n: number; truncated: number };
+export type { EmbedStatus };
 
-/** The status document. */
-export interface EmbedStatus {
-  kb: string | null;
-  entries: number;
-  /** Entries whose vector is of the active model and their current text. */
-  embedded: number;
-  pending: number;
-  processing: number;
-  done: number;
-  failed: number;
-  /** Entries with no queue row and no current vector (only where EMBED_MODE=off wrote them). */
-  missing: number;
-  /** Vectors of another model or of an older text. */
-  stale: number;
-  truncated: number;
-  oldest_pending_age_ms: number | null;
-  expired_leases: number;
-  last_error: WorkerStatus["last_error"];
-  worker: Omit<WorkerStatus, "last_error" | "embedded_last_minute"> | { state: "absent" };
-  throughput_last_minute: number | null;
-  model: string | null;
-  provider: string | null;
-  semantic: boolean;
-  embed_mode: string;
-}
+type CountRow = { metric: string; model: string; n: number; truncated: number };
 
 /**
  * Computes the status from `status_counts` (kept exact by triggers in the same transaction as

@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import matter from "gray-matter";
 import { limits } from "../../domain/entry-input.js";
-import type { EntryList, EntryRead, EntryWriteResult } from "../api-types.js";
+import type { EntryList, EntryRead, EntryWriteResult } from "../../shared/api-types.js";
 import { clientOf, globals, intArg, listArg } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 import { clip, keyValues, printJson, println, table } from "../output.js";

@@ -3,7 +3,7 @@
  * `index pause`, `index resume`: the embedding queue's controls.
  */
 import type { Command } from "commander";
-import type { EmbedResponse, EmbedStatus } from "../api-types.js";
+import type { EmbedResponse, EmbedStatus } from "../../shared/api-types.js";
 import type { ApiClient } from "../client.js";
 import { clientOf, globals } from "../context.js";
 import { CliError, usageError } from "../errors.js";

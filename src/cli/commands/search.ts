@@ -1,6 +1,6 @@
 /** `search QUERY [--kb] [--mode keyword|semantic|hybrid] [--limit]`. */
 import { type Command, Option } from "commander";
-import type { SearchResponse } from "../api-types.js";
+import type { SearchResponse } from "../../shared/api-types.js";
 import { clientOf, globals, intArg } from "../context.js";
 import { clip, note, printJson, println, table } from "../output.js";
 

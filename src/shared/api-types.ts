@@ -1,6 +1,6 @@
 /**
- * The response shapes the CLI reads (the subset it uses), as the server answers them. Declared
- * here rather than imported from the worker's modules, which need workerd's types.
+ * The API's response shapes, shared by the worker (which answers with them), the CLI and the
+ * benchmark (which read them). Plain types with no imports, so both runtimes can use them.
  */
 
 /** An entry. */
@@ -47,16 +47,22 @@ export interface EntryList {
   offset: number;
 }
 
-/** `GET /api/index/embed-status`. */
+/**
+ * `GET /api/index/embed-status`. Always reconciles: entries = embedded + pending + processing +
+ * failed + missing.
+ */
 export interface EmbedStatus {
   kb: string | null;
   entries: number;
+  /** Entries whose vector is of the active model and their current text. */
   embedded: number;
   pending: number;
   processing: number;
   done: number;
   failed: number;
+  /** Entries with no queue row and no current vector (only where EMBED_MODE=off wrote them). */
   missing: number;
+  /** Vectors of another model or of an older text. */
   stale: number;
   truncated: number;
   oldest_pending_age_ms: number | null;
