@@ -4,8 +4,6 @@
  * rows go to D1 together. Entries whose embedded text is unchanged are not re-queued, and entries
  * with no field changed are not rewritten at all. The worker hears about the request once.
  */
-import type { Settings } from "../config";
-import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
 import { invalidRequest } from "../middleware/validate";
 import { batchContext, processClaimed } from "../pipeline/process-batch";
@@ -22,10 +20,10 @@ import {
   type InvalidItem,
 } from "./batch-input";
 import { contentHash } from "./content";
+import type { EntriesDeps } from "./entries-service";
 import { toRowFields } from "./entry";
 import { entryChanged } from "./entry-events";
 import { type EntryFields, entryIdSchema, limits } from "./entry-input";
-import type { EmbedPipeline } from "./pipeline";
 import { slugify } from "./slug";
 
 /** What a batch did. `ids` follow the request's order. */
@@ -45,15 +43,8 @@ export interface BatchResult {
   embedded: number;
 }
 
-/** Everything the service needs, wired by the composition root (as for EntriesService). */
-export interface BatchDeps {
-  db: Db;
-  settings: Settings;
-  pipeline: EmbedPipeline;
-  embedder: () => Embedder;
-  /** Runs work after the response (the request's `waitUntil`). */
-  defer: (work: Promise<unknown>) => void;
-  now?: () => number;
+/** What EntriesService needs, plus the batch size limit. */
+export interface BatchDeps extends EntriesDeps {
   /**
    * Statements per D1 batch. A valid request (≤ 500 entries, two statements each, every one far
    * under D1's 100 bound parameters) fits one batch, so the default makes every request one

@@ -1,5 +1,6 @@
 /** Shared helpers for the workerd tests. */
 import { env } from "cloudflare:workers";
+import type { EmbedStatus } from "../../src/shared/api-types";
 import type { EmbedderControl } from "../support/test-embedder";
 
 // One way to call the app everywhere: directly, waiting for its `waitUntil` work (see app-fetch.ts
@@ -78,17 +79,7 @@ export async function vectorRows() {
 }
 
 /** The status document. */
-export async function embedStatus(kb?: string) {
+export async function embedStatus(kb?: string): Promise<EmbedStatus> {
   const res = await appFetch(`/api/index/embed-status${kb ? `?kb=${kb}` : ""}`);
-  return (await res.json()) as Record<string, unknown> & {
-    entries: number;
-    embedded: number;
-    pending: number;
-    processing: number;
-    done: number;
-    failed: number;
-    missing: number;
-    stale: number;
-    worker: { state: string };
-  };
+  return res.json();
 }

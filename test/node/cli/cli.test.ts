@@ -5,6 +5,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmbedStatus } from "../../../src/shared/api-types.js";
 import {
   api,
   freePort,
@@ -14,14 +15,6 @@ import {
   type TestServer,
   tempDir,
 } from "../../support/server.js";
-
-interface Status {
-  entries: number;
-  embedded: number;
-  pending: number;
-  processing: number;
-  failed: number;
-}
 
 let server: TestServer;
 const dirs: string[] = [];
@@ -90,7 +83,7 @@ describe("pyrite CLI", () => {
 
     const json = await runCli(["index", "embed", "--status", "--kb", "cli", "--json"], { url });
     expect(json.code).toBe(0);
-    const status = JSON.parse(json.stdout) as Status;
+    const status = JSON.parse(json.stdout) as EmbedStatus;
     expect(status.entries).toBe(8);
     expect(status.embedded).toBe(status.entries);
     expect(status.pending + status.processing + status.failed).toBe(0);
@@ -156,7 +149,7 @@ describe("pyrite CLI", () => {
       );
       expect(created.code, created.stderr).toBe(0);
       expect(JSON.parse(created.stdout)).toMatchObject({ embedding: { status: "embedded" } });
-      const status = await api<Status>(sync.url, "GET", "/api/index/embed-status");
+      const status = await api<EmbedStatus>(sync.url, "GET", "/api/index/embed-status");
       expect(status.embedded).toBe(1);
     } finally {
       expect(await sync.stop()).toBe(0);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registerImportCommand } from "../../../src/cli/commands/import.js";
 import { CliError } from "../../../src/cli/errors.js";
 import type { ImportReport } from "../../../src/import/import-kbs.js";
+import type { EmbedStatus } from "../../../src/shared/api-types.js";
 import {
   api,
   removeDir,
@@ -19,14 +20,6 @@ import {
   waitFor,
 } from "../../support/server.js";
 
-interface Status {
-  entries: number;
-  embedded: number;
-  pending: number;
-  processing: number;
-  failed: number;
-  truncated: number;
-}
 interface EntryRead {
   entry: { id: string; title: string; body: string; tags: string[]; metadata: unknown };
   embedding: { status: string; attempts?: number; embedded_at?: string | null };
@@ -69,7 +62,7 @@ async function write(rel: string, text: string) {
   await writeFile(file, text);
 }
 
-const status = () => api<Status>(server.url, "GET", "/api/index/embed-status?kb=e2e-demo");
+const status = () => api<EmbedStatus>(server.url, "GET", "/api/index/embed-status?kb=e2e-demo");
 const read = (id: string) => api<EntryRead>(server.url, "GET", `/api/entries/${id}?kb=e2e-demo`);
 
 async function allEmbedded(what: string) {

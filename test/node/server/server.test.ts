@@ -6,6 +6,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { EmbedStatus } from "../../../src/shared/api-types.js";
 import {
   api,
   freePort,
@@ -17,18 +18,7 @@ import {
   waitFor,
 } from "../../support/server.js";
 
-interface Status {
-  entries: number;
-  embedded: number;
-  pending: number;
-  processing: number;
-  failed: number;
-  worker: { state: string };
-  embed_mode: string;
-  provider: string | null;
-}
-
-const status = (url: string) => api<Status>(url, "GET", "/api/index/embed-status");
+const status = (url: string) => api<EmbedStatus>(url, "GET", "/api/index/embed-status");
 
 /** Pauses the worker, writes `n` entries, resumes: a queue that is being drained right now. */
 async function queueWork(url: string, kb: string, n: number): Promise<void> {
