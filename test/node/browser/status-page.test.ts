@@ -1,5 +1,5 @@
 /**
- * The status page end to end in a real browser (Debian's chromium driven by playwright-core)
+ * The status page end to end in a real browser (Chromium, found or installed by `npm test`, driven by playwright-core)
  * against a real local server: token prompt, live counts and events, a failed entry, retry.
  *
  * The failure is a real one, not an injected row: the server's embedder runs in its Node process
@@ -12,9 +12,9 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findBrowser, NO_BROWSER_HINT } from "../../../scripts/browser/find.js";
 import { ROOT, removeDir, startServer, type TestServer } from "../../support/server.js";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const TOKEN = "browser-test-token";
 /** Wait for the page this long: it polls every 2 s and hears events at once. */
@@ -24,8 +24,12 @@ let browser: Browser;
 const servers: TestServer[] = [];
 
 async function launchBrowser(): Promise<Browser> {
+  // `npm test` provisions a browser first (scripts/browser/provision.ts); a bare `vitest run` on
+  // a machine without one fails here with the one line that says how to get one.
+  const executablePath = findBrowser();
+  if (!executablePath) throw new Error(NO_BROWSER_HINT);
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       "--no-sandbox",
