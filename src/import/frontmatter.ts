@@ -89,7 +89,8 @@ function splitAt(text: string, afterOpen: number): Split {
   const close = rest.indexOf("\n---");
   if (close === -1) return { yaml: rest, body: "" };
   const body = rest.slice(close + 4).replace(/^\r?\n/, "");
-  return { yaml: rest.slice(0, close), body };
+  // Of a CRLF fence line, the '\r' is the fence's: left on the YAML, it would end its last value.
+  return { yaml: rest.slice(0, close).replace(/\r$/, ""), body };
 }
 
 function mappingOf(yaml: string): Record<string, unknown> {
