@@ -116,7 +116,8 @@ export async function listMarkdownFiles(dir: string, skipped: Skipped[] = []): P
       if (!child.isSymbolicLink()) continue;
       const outside = await outsideReason(full, root).catch(() => undefined);
       if (outside !== undefined) {
-        if (markdown || (await isDir(full))) skipped.push({ path: full, reason: outside });
+        const folder = (await stat(full).catch(() => undefined))?.isDirectory() === true;
+        if (markdown || folder) skipped.push({ path: full, reason: outside });
         continue;
       }
       // A link to a folder inside the KB is not followed: its files are read at their own paths
@@ -193,11 +194,11 @@ function entryOf(text: string, file: string): ReturnType<typeof fileToEntry> {
 }
 
 async function isFile(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => undefined))?.isFile() === true;
-}
-
-async function isDir(file: string): Promise<boolean> {
-  return (await stat(file).catch(() => undefined))?.isDirectory() === true;
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function compare(a: string, b: string): number {
