@@ -54,11 +54,10 @@ export function readYaml(text: string): unknown {
   if (bytes > yamlLimits.bytes) {
     throw new YamlError(`${bytes} bytes of YAML; at most ${yamlLimits.bytes} are read`);
   }
-  checkCompactDepth(text);
   const lines = new LineCounter();
   // The parser builds a token tree without recursing or resolving anything; check its depth
   // before the composer (which recurses) turns it into nodes.
-  const tokens = [...new Parser(lines.addNewLine).parse(text)];
+  const tokens = [...parseChecked(text, lines)];
   for (const token of tokens) checkDepth(token);
   const docs = [...new Composer({ version: "1.1" }).compose(tokens, true, text.length)];
   const [doc, second] = docs;
@@ -84,28 +83,30 @@ export function readYaml(text: string): unknown {
 }
 
 /**
- * Shapes that nest deep in few bytes (`[[[[…`, `- - - …`, `? ? ? …`) cost the parser seconds per
- * 100 KB; the lexer finds them in microseconds, stopping at the first level too deep. Flow
- * brackets nest until closed; block indicators on one line each open a level for that line.
- * Deep indentation needs many bytes per level and is left to the token-tree check.
+ * The parser's token trees, fed by a lexer this module watches. Shapes that nest deep in few bytes
+ * (`[[[[…`, `- - - …`, `? ? ? …`) cost the parser seconds per 100 KB; watching its lexemes stops
+ * them at the first level too deep. Flow brackets nest until closed; block indicators on one line
+ * each open a level for that line. Deep indentation needs many bytes per level and is left to the
+ * token-tree check.
  */
-function checkCompactDepth(text: string): void {
+function* parseChecked(text: string, lines: LineCounter): Generator<CST.Token> {
+  const parser = new Parser(lines.addNewLine);
+  lines.addNewLine(0);
   let flow = 0;
   let line = 0;
   let scalarNext = false;
-  for (const token of new Lexer().lex(text)) {
+  for (const lexeme of new Lexer().lex(text)) {
     // The lexer marks each scalar with U+001F; the scalar's own text is never an indicator.
-    if (scalarNext) {
-      scalarNext = false;
-      continue;
-    }
-    if (token === "\u001f") scalarNext = true;
-    else if (token === "[" || token === "{") flow++;
-    else if (token === "]" || token === "}") flow--;
-    else if (token.includes("\n")) line = 0;
-    else if (flow === 0 && (token === "-" || token === "?" || token === ":")) line++;
+    if (scalarNext) scalarNext = false;
+    else if (lexeme === "\u001f") scalarNext = true;
+    else if (lexeme === "[" || lexeme === "{") flow++;
+    else if (lexeme === "]" || lexeme === "}") flow--;
+    else if (lexeme.includes("\n")) line = 0;
+    else if (flow === 0 && (lexeme === "-" || lexeme === "?" || lexeme === ":")) line++;
     if (flow + line > yamlLimits.depth) tooDeep();
+    yield* parser.next(lexeme);
   }
+  yield* parser.end();
 }
 
 function tooDeep(): never {
