@@ -100,7 +100,12 @@ export async function listMarkdownFiles(dir: string, skipped: Skipped[] = []): P
   const root = await realpath(dir);
   const out: string[] = [];
   async function walk(current: string): Promise<void> {
-    const children = await readdir(current, { withFileTypes: true });
+    const children = await readdir(current, { withFileTypes: true }).catch((err: unknown) => {
+      // An unreadable subfolder costs only its own files; an unreadable KB folder is the caller's.
+      if (current === dir) throw err;
+      skipped.push({ path: current, reason: `cannot read the folder: ${errorText(err)}` });
+      return [];
+    });
     for (const child of children.sort((a, b) => compare(a.name, b.name))) {
       if (child.name.startsWith(".")) continue;
       const full = path.join(current, child.name);
