@@ -15,7 +15,8 @@ export type JsonValue =
 /**
  * Converts `value`: dates become ISO strings (a date without a time as `YYYY-MM-DD`, as pyrite
  * writes it back), binary becomes base64, non-finite numbers become strings. Anything converted
- * in a way JSON can't express directly is noted in `warnings` under its field path.
+ * in a way JSON can't express directly is noted in `warnings` under its field path. `value` is
+ * acyclic: the YAML reader refuses a structure that contains itself.
  */
 export function toJsonValue(value: unknown, path: string, warnings: string[]): JsonValue {
   if (value === null || value === undefined) return null;
@@ -31,9 +32,11 @@ export function toJsonValue(value: unknown, path: string, warnings: string[]): J
     warnings.push(`${path}: binary value kept as base64`);
     return Buffer.from(value).toString("base64");
   }
-  if (Array.isArray(value)) {
-    return value.map((item, i) => toJsonValue(item, `${path}[${i}]`, warnings));
+  // YAML 1.1's `!!set` and `!!omap` read as a Set and a Map.
+  if (Array.isArray(value) || value instanceof Set) {
+    return [...value].map((item, i) => toJsonValue(item, `${path}[${i}]`, warnings));
   }
+  if (value instanceof Map) return toJsonValue(Object.fromEntries(value), path, warnings);
   if (typeof value === "object") {
     // fromEntries defines own properties, so a `__proto__` key stays data, never a prototype.
     return Object.fromEntries(

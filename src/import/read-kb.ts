@@ -2,11 +2,12 @@
  * Reads pyrite knowledge-base folders: finds the KBs, names them, and turns every markdown file
  * into an entry or a reason it was skipped. Nothing is sent from here.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
+import { errorText, outsideReason, readKbFile } from "./kb-file.js";
 import { normalizeKbName } from "./normalize.js";
 import { fileToEntry, type ImportEntry } from "./to-entry.js";
+import { readYaml } from "./yaml.js";
 
 /** One file that could not be imported, and why. */
 export interface Skipped {
@@ -77,7 +78,9 @@ async function nameFromKbYaml(dir: string, notes: string[]): Promise<string | un
   const file = path.join(dir, KB_FILE);
   if (!(await isFile(file))) return undefined;
   try {
-    const doc: unknown = parseYaml(await readFile(file, "utf8"));
+    const read = await readKbFile(file, await realpath(dir));
+    if (!read.ok) throw new Error(read.reason);
+    const doc: unknown = readYaml(read.text);
     const name: unknown =
       typeof doc === "object" && doc !== null ? Reflect.get(doc, "name") : undefined;
     if (typeof name === "string" && name.trim() !== "") return name.trim();
@@ -91,24 +94,40 @@ async function nameFromKbYaml(dir: string, notes: string[]): Promise<string | un
 /**
  * Every `*.md` below `dir`, in a stable order. Skipped as pyrite skips them: hidden files and
  * folders, `_templates` folders, and README files (they describe the KB; they are not entries).
+ * A symlink that leads out of the KB folder is not followed and goes to `skipped` with its reason.
  */
-export async function listMarkdownFiles(dir: string): Promise<string[]> {
+export async function listMarkdownFiles(dir: string, skipped: Skipped[] = []): Promise<string[]> {
+  const root = await realpath(dir);
   const out: string[] = [];
   async function walk(current: string): Promise<void> {
-    const children = await readdir(current, { withFileTypes: true });
+    const children = await readdir(current, { withFileTypes: true }).catch((err: unknown) => {
+      // An unreadable subfolder costs only its own files; an unreadable KB folder is the caller's.
+      if (current === dir) throw err;
+      skipped.push({ path: current, reason: `cannot read the folder: ${errorText(err)}` });
+      return [];
+    });
     for (const child of children.sort((a, b) => compare(a.name, b.name))) {
       if (child.name.startsWith(".")) continue;
       const full = path.join(current, child.name);
-      // Symlinked folders are not followed (they can loop); symlinked files are read.
       if (child.isDirectory()) {
         if (child.name !== "_templates") await walk(full);
-      } else if (
-        /\.md$/i.test(child.name) &&
-        child.name.toLowerCase() !== "readme.md" &&
-        (child.isFile() || (child.isSymbolicLink() && (await isFile(full))))
-      ) {
-        out.push(full);
+        continue;
       }
+      const markdown = /\.md$/i.test(child.name) && child.name.toLowerCase() !== "readme.md";
+      if (child.isFile()) {
+        if (markdown) out.push(full);
+        continue;
+      }
+      if (!child.isSymbolicLink()) continue;
+      const outside = await outsideReason(full, root).catch(() => undefined);
+      if (outside !== undefined) {
+        const folder = (await stat(full).catch(() => undefined))?.isDirectory() === true;
+        if (markdown || folder) skipped.push({ path: full, reason: outside });
+        continue;
+      }
+      // A link to a folder inside the KB is not followed: its files are read at their own paths
+      // (and following links can loop). A link to a file inside is read.
+      if (markdown && (await isFile(full))) out.push(full);
     }
   }
   await walk(dir);
@@ -139,18 +158,19 @@ export async function readKbs(dirs: string[], opts: { kb?: string } = {}): Promi
 
 async function readInto(kb: KbRead, dir: string): Promise<void> {
   const firstPathOf = new Map(kb.entries.map((e) => [e.entry.id, e.path]));
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  for (const file of await listMarkdownFiles(dir)) {
+  const root = await realpath(dir);
+  const unfollowed: Skipped[] = [];
+  const files = await listMarkdownFiles(dir, unfollowed);
+  kb.skipped.push(...unfollowed);
+  kb.files += unfollowed.length;
+  for (const file of files) {
     kb.files++;
-    let text: string;
-    try {
-      text = decoder.decode(await readFile(file));
-    } catch (err) {
-      const reason = err instanceof TypeError ? "not valid UTF-8 text" : errorText(err);
-      kb.skipped.push({ path: file, reason: `cannot read: ${reason}` });
+    const read = await readKbFile(file, root);
+    if (!read.ok) {
+      kb.skipped.push({ path: file, reason: read.reason });
       continue;
     }
-    const outcome = fileToEntry(text, path.basename(file));
+    const outcome = entryOf(read.text, file);
     if (!outcome.ok) {
       kb.skipped.push({ path: file, reason: outcome.reason });
       continue;
@@ -169,6 +189,15 @@ async function readInto(kb: KbRead, dir: string): Promise<void> {
   }
 }
 
+/** One file's entry; whatever goes wrong with one file costs only that file. */
+function entryOf(text: string, file: string): ReturnType<typeof fileToEntry> {
+  try {
+    return fileToEntry(text, path.basename(file));
+  } catch (err) {
+    return { ok: false, reason: `cannot import: ${errorText(err)}` };
+  }
+}
+
 async function isFile(file: string): Promise<boolean> {
   try {
     return (await stat(file)).isFile();
@@ -179,8 +208,4 @@ async function isFile(file: string): Promise<boolean> {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

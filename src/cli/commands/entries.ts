@@ -1,8 +1,8 @@
 /** `add`, `get`, `update`, `rm`, `list`: entries through `/api/entries`. */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import matter from "gray-matter";
 import { limits } from "../../domain/entry-input.js";
+import { FrontmatterError, parseFrontmatter } from "../../import/frontmatter.js";
 import type { EntryList, EntryRead, EntryWriteResult } from "../../shared/api-types.js";
 import { clientOf, globals, intArg, listArg } from "../context.js";
 import { CliError, usageError } from "../errors.js";
@@ -67,14 +67,20 @@ async function fields(
         `cannot read ${options.file}: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-    const parsed = matter(text);
+    let parsed: ReturnType<typeof parseFrontmatter>;
+    try {
+      parsed = parseFrontmatter(text);
+    } catch (error) {
+      if (!(error instanceof FrontmatterError)) throw error;
+      throw usageError(`${options.file}: ${error.message}`);
+    }
     const front = fromFrontMatter(parsed.data);
     merged = {
       ...front,
       ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
       kb: options.kb,
     };
-    body = parsed.content.replace(/^\n+/, "");
+    body = parsed.body.replace(/^\n+/, "");
   } else if (body === undefined && bodyFromStdin && !process.stdin.isTTY) {
     body = await readStdin();
   }

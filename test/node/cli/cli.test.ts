@@ -2,6 +2,7 @@
  * The `pyrite` CLI against a real server: entries, background embedding with --wait, status
  * output (table and JSON), exit codes, an unreachable server, and `serve --no-worker`.
  */
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -122,6 +123,19 @@ describe("pyrite CLI", () => {
       expect(result.code, args.join(" ")).toBe(2);
     }
   }, 60_000);
+
+  it("add --file reads YAML frontmatter only: a ---js file is refused, its code never run", async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const marker = join(dir, "ran");
+    const file = join(dir, "note.md");
+    const code = `require("node:fs").writeFileSync(${JSON.stringify(marker)}, "ran")`;
+    await writeFile(file, `---js\n{ title: (${code}, "ran") }\n---\nbody\n`);
+    const result = await runCli(["add", "--kb", "cli", "--file", file], { url: server.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("the frontmatter is marked 'js', not YAML");
+    expect(existsSync(marker)).toBe(false);
+  });
 
   it("exits 1 with the API's message on a failed operation", async () => {
     const result = await runCli(["get", "no-such-entry", "--kb", "cli"], { url: server.url });

@@ -133,6 +133,36 @@ describe("fileToEntry", () => {
     expect(out.warnings[0]).toContain("glued to 'research_status: partial---'");
   });
 
+  it("reads a quoted value that goes on at the start of a line as one value, with a warning", () => {
+    const text =
+      "---\nid: q\ntitle: \"Practitioners in an\nR&D Setting\"\nnote: 'it''s\nlong'\n---\nbody";
+    expect(fileToEntry(text, "q.md")).toEqual({
+      ok: true,
+      entry: {
+        id: "q",
+        title: "Practitioners in an R&D Setting",
+        body: "body",
+        metadata: { note: "it's long" },
+      },
+      warnings: [
+        "a quoted value goes on at the start of line 4, 6; read it as one value, as pyrite does",
+      ],
+    });
+  });
+
+  it("reads YAML 1.1 as pyrite does, through a BOM and CRLF; `----` is a rule, not a fence", () => {
+    const crlf = "\uFEFF---yaml\r\ntitle: T\r\nflag: yes\r\nmode: 0755\r\n---\r\nbody\r\n";
+    expect(fileToEntry(crlf, "t.md")).toMatchObject({
+      ok: true,
+      entry: { title: "T", body: "body", metadata: { flag: true, mode: 0o755 } },
+    });
+    const rule = fileToEntry("----\ntitle: no\n----\ntext", "rule.md");
+    expect(rule).toMatchObject({
+      ok: true,
+      entry: { title: "rule", body: "----\ntitle: no\n----\ntext" },
+    });
+  });
+
   it("normalizes ids and types, clamps importance, drops what cannot be tags", () => {
     const out = fileToEntry(
       "---\nid: 'Weird Id/With Slashes'\ntitle: T\ntype: Cascade Event\nimportance: 12.4\ntags: [ok, {a: 1}, null, '']\n---\n",
