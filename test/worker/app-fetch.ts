@@ -10,6 +10,12 @@ import { createApp } from "../../src/app";
 const app = createApp();
 
 /**
+ * Where tests address the app: a loopback name, as a local client does (the app answers only
+ * loopback Host names unless `ALLOWED_HOSTS` says otherwise).
+ */
+export const BASE_URL = "http://localhost:8787";
+
+/**
  * The env with what a test may add or blank out: the token is a secret (not among the typed
  * vars), and an unset `CORS_ORIGINS` must behave like an empty one.
  */
@@ -27,7 +33,7 @@ export async function appFetch(
   const ctx = createExecutionContext();
   // Settings are parsed from whatever the env holds, as in production; the type only differs in
   // the optional extras above.
-  const res = await app.fetch(new Request(`http://pyrite.test${path}`, init), withEnv as Env, ctx);
+  const res = await app.fetch(new Request(`${BASE_URL}${path}`, init), withEnv as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { api, embedderStats, queueRows, resetEmbedder, worker } from "./helpers";
+import { api, BASE_URL, embedderStats, queueRows, resetEmbedder, worker } from "./helpers";
 
 type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -30,7 +30,7 @@ function tokenFetch(token: string): Fetch {
 
 async function connect(fetch: Fetch = workerFetch, headers?: Record<string, string>) {
   const client = new Client({ name: "pyrite-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://pyrite.test/mcp"), {
+  const transport = new StreamableHTTPClientTransport(new URL(`${BASE_URL}/mcp`), {
     fetch,
     requestInit: headers ? { headers } : undefined,
   });
@@ -221,7 +221,7 @@ describe("MCP with an API token", () => {
   it("refuses a client without the token (401) and serves one with it", async () => {
     const fetch = tokenFetch("s3cret");
     await expect(connect(fetch)).rejects.toMatchObject({ code: 401 });
-    const raw = await fetch("http://pyrite.test/mcp", {
+    const raw = await fetch(`${BASE_URL}/mcp`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
