@@ -17,23 +17,29 @@ export const BASE_URL = "http://localhost:8787";
 
 /**
  * The env with what a test may add or blank out: the token is a secret (not among the typed
- * vars), and an unset `CORS_ORIGINS` must behave like an empty one.
+ * vars), and an unset `CORS_ORIGINS`, `ALLOWED_HOSTS` or `PYRITE_ENV` must behave like its default.
  */
-export type TestEnv = Omit<Env, "CORS_ORIGINS"> & {
+export type TestEnv = Omit<Env, "CORS_ORIGINS" | "ALLOWED_HOSTS" | "PYRITE_ENV"> & {
   CORS_ORIGINS?: string;
+  ALLOWED_HOSTS?: string;
+  PYRITE_ENV?: string;
   PYRITE_API_TOKEN?: string;
 };
 
-/** One request to the app; `waitUntil` work (events, kicks) has finished when it resolves. */
+/**
+ * One request to the app (at `base`, the test server's URL unless a test is about hosts);
+ * `waitUntil` work (events, kicks) has finished when it resolves.
+ */
 export async function appFetch(
   path: string,
   init: RequestInit = {},
   withEnv: TestEnv = env,
+  base = BASE_URL,
 ): Promise<Response> {
   const ctx = createExecutionContext();
   // Settings are parsed from whatever the env holds, as in production; the type only differs in
   // the optional extras above.
-  const res = await app.fetch(new Request(`${BASE_URL}${path}`, init), withEnv as Env, ctx);
+  const res = await app.fetch(new Request(`${base}${path}`, init), withEnv as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
