@@ -99,6 +99,8 @@ export function createApp() {
   app.use("/api/*", requireToken());
   app.use("/ws", requireToken());
   app.use("/mcp", requireToken());
+  // Deployed without a token, nothing may write; then, bodies must be declared JSON (415), so no
+  // form or text/plain post that a browser sends unasked can change state.
   app.use("*", refuseOpenWrites());
   app.use("*", requireJsonBody());
   app.use(

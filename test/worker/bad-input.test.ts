@@ -263,7 +263,7 @@ describe(
     it("bodiless requests need no content type (DELETE, POST pause/resume, with or without Content-Length: 0)", async () => {
       await createEntry({ kb: "bad", id: "bodiless", title: "Bodiless" });
       expect((await api("/api/entries/bodiless?kb=bad", { method: "DELETE" })).status).toBe(200);
-      for (const headers of [{}, { "content-length": "0" }]) {
+      for (const headers of [{}, { "content-length": "0" }] as Record<string, string>[]) {
         expect((await api("/api/index/embed/pause", { method: "POST", headers })).status).toBe(200);
         expect((await api("/api/index/embed/resume", { method: "POST", headers })).status).toBe(
           200,
