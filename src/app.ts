@@ -14,6 +14,10 @@ import { type EmbedPipeline, noPipeline } from "./domain/pipeline";
 import { embedWorkerStub } from "./embed-worker/embed-worker";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
+import { requireJsonBody } from "./middleware/content-type";
+import { refuseOpenWrites } from "./middleware/deployed";
+import { requireAllowedHost } from "./middleware/host";
+import { requireTrustedOrigin } from "./middleware/origin";
 import { IndexService } from "./pipeline/index-service";
 import { batchRoutes } from "./routes/batch";
 import { entriesRoutes } from "./routes/entries";
@@ -73,6 +77,9 @@ export function createApp() {
     await next();
   });
 
+  // A host this server does not answer (DNS rebinding) learns nothing, not even CORS headers.
+  app.use("*", requireAllowedHost());
+
   app.use("*", async (c, next) => {
     const origins = c.var.settings.corsOrigins;
     if (origins.length === 0) return next();
@@ -84,11 +91,18 @@ export function createApp() {
     })(c, next);
   });
 
+  // A foreign page may not change state or open a socket, token or not. Mounted on every path
+  // (not per route) so no spelling of a path slips past it.
+  app.use("*", requireTrustedOrigin());
   // Authentication before anything reads the request: without the token a client learns nothing
   // else (not even a 413). CORS above answers preflights, which carry no credentials.
   app.use("/api/*", requireToken());
   app.use("/ws", requireToken());
   app.use("/mcp", requireToken());
+  // Deployed without a token, nothing may write; then, bodies must be declared JSON (415), so no
+  // form or text/plain post that a browser sends unasked can change state.
+  app.use("*", refuseOpenWrites());
+  app.use("*", requireJsonBody());
   app.use(
     "/api/*",
     bodyLimit({

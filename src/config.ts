@@ -19,6 +19,10 @@ const settingsSchema = z.object({
   // Trimmed: a secret piped in with a trailing newline would otherwise never match any request.
   PYRITE_API_TOKEN: z.string().trim().optional(),
   CORS_ORIGINS: z.string().default(""),
+  // Empty: only loopback names (the safe default for a server on 127.0.0.1). `*`: any host.
+  ALLOWED_HOSTS: z.string().default(""),
+  // `production` only in wrangler.toml's [env.production]: there, writes need a token.
+  PYRITE_ENV: z.enum(["local", "production"]).default("local"),
 });
 
 /** The service's parsed settings. */
@@ -38,12 +42,24 @@ export interface Settings {
   apiToken: string | undefined;
   /** Origins allowed by CORS; empty means CORS is closed. `*` allows any. */
   corsOrigins: string[];
+  /** Host names answered besides the loopback ones (lowercased); `*` answers any. */
+  allowedHosts: string[];
+  /** Deployed to Cloudflare (`PYRITE_ENV=production`): writes are refused without a token. */
+  deployed: boolean;
 }
 
 const cache = new WeakMap<object, Settings>();
 
 function blankToUndefined(value: unknown): unknown {
   return typeof value === "string" && value.trim() === "" ? undefined : value;
+}
+
+/** A comma-separated setting as its non-blank items. */
+function list(value: string): string[] {
+  return value
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
 /** Parses (and caches) the settings of an env; throws with every invalid setting named. */
@@ -71,9 +87,9 @@ export function readSettings(env: object): Settings {
     workersAiModel: s.WORKERS_AI_MODEL,
     embedderUrl: s.EMBEDDER_URL,
     apiToken: s.PYRITE_API_TOKEN,
-    corsOrigins: s.CORS_ORIGINS.split(",")
-      .map((o) => o.trim())
-      .filter((o) => o.length > 0),
+    corsOrigins: list(s.CORS_ORIGINS),
+    allowedHosts: list(s.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
+    deployed: s.PYRITE_ENV === "production",
   };
   cache.set(env, settings);
   return settings;

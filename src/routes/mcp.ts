@@ -1,7 +1,9 @@
 /**
  * `/mcp`: the Model Context Protocol over streamable HTTP, stateless with JSON responses. Each POST
  * carries JSON-RPC messages and is answered in full; there is no server-initiated stream (GET) and
- * no session to end (DELETE), so both are 405 as the transport specification allows.
+ * no session to end (DELETE), so both are 405 as the transport specification allows. DNS rebinding
+ * and foreign pages are refused before this by the app's Host and Origin checks, which is what the
+ * transport's own `allowedHosts`/`allowedOrigins` options would do, once for every route.
  */
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";

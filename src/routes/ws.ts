@@ -1,4 +1,8 @@
-/** `GET /ws[?kb=]`: hands the WebSocket upgrade to the EmbedWorker, which owns every socket. */
+/**
+ * `GET /ws[?kb=]`: hands the WebSocket upgrade to the EmbedWorker, which owns every socket. A
+ * handshake from a foreign page never gets here: the app refuses its Host or Origin first
+ * (src/middleware/host.ts, origin.ts).
+ */
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmbedderHandler } from "../node/embedder-handler.js";
 import { type ResolvedEmbedder, resolveEmbedder } from "../node/resolve-model.js";
+import { bindHosts } from "./bind-hosts.js";
 import { bundleWorker } from "./bundle.js";
 import { embedderNice, lowerOwnPriority } from "./embedder-priority.js";
 import { oneLine, StartupError } from "./errors.js";
@@ -113,6 +114,10 @@ export async function launchServer(options: LaunchOptions): Promise<RunningServe
   const { Miniflare, buildMiniflareOptions, readMigrationSources, applyMigrations, readCrons } =
     await loadRuntimeModules();
   const [embedder, scriptPath] = await Promise.all([loadEmbedder(options), bundling]);
+  const hosts = bindHosts(options.host, options.env);
+  for (const line of hosts.warnings) options.warn(line);
+  const forced: Record<string, string> = options.noWorker ? { EMBED_MODE: "sync" } : {};
+  if (hosts.allowedHosts) forced.ALLOWED_HOSTS = hosts.allowedHosts;
   const runtimeDir = await mkdtemp(join(tmpdir(), "pyrite-runtime-"));
   await guardRuntime(runtimeDir);
   const { options: mfOptions, vars } = buildMiniflareOptions({
@@ -121,7 +126,7 @@ export async function launchServer(options: LaunchOptions): Promise<RunningServe
     host: options.host,
     port: options.port,
     env: options.env,
-    forced: options.noWorker ? { EMBED_MODE: "sync" } : {},
+    forced,
     embedder: createEmbedderHandler(embedder.embedder),
   });
   // Miniflare's constructor registers SIGINT/SIGTERM handlers that dispose and exit at once; the

@@ -10,24 +10,36 @@ import { createApp } from "../../src/app";
 const app = createApp();
 
 /**
- * The env with what a test may add or blank out: the token is a secret (not among the typed
- * vars), and an unset `CORS_ORIGINS` must behave like an empty one.
+ * Where tests address the app: a loopback name, as a local client does (the app answers only
+ * loopback Host names unless `ALLOWED_HOSTS` says otherwise).
  */
-export type TestEnv = Omit<Env, "CORS_ORIGINS"> & {
+export const BASE_URL = "http://localhost:8787";
+
+/**
+ * The env with what a test may add or blank out: the token is a secret (not among the typed
+ * vars), and an unset `CORS_ORIGINS`, `ALLOWED_HOSTS` or `PYRITE_ENV` must behave like its default.
+ */
+export type TestEnv = Omit<Env, "CORS_ORIGINS" | "ALLOWED_HOSTS" | "PYRITE_ENV"> & {
   CORS_ORIGINS?: string;
+  ALLOWED_HOSTS?: string;
+  PYRITE_ENV?: string;
   PYRITE_API_TOKEN?: string;
 };
 
-/** One request to the app; `waitUntil` work (events, kicks) has finished when it resolves. */
+/**
+ * One request to the app (at `base`, the test server's URL unless a test is about hosts);
+ * `waitUntil` work (events, kicks) has finished when it resolves.
+ */
 export async function appFetch(
   path: string,
   init: RequestInit = {},
   withEnv: TestEnv = env,
+  base = BASE_URL,
 ): Promise<Response> {
   const ctx = createExecutionContext();
   // Settings are parsed from whatever the env holds, as in production; the type only differs in
   // the optional extras above.
-  const res = await app.fetch(new Request(`http://pyrite.test${path}`, init), withEnv as Env, ctx);
+  const res = await app.fetch(new Request(`${base}${path}`, init), withEnv as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

@@ -1,14 +1,16 @@
 /**
  * The optional API token: with `PYRITE_API_TOKEN` set, every /api route, /ws and /mcp require it
  * (Bearer header; for WebSockets also a `bearer.<token>` subprotocol or `?token=`), missing or
- * wrong is 401 in the JSON error shape and changes nothing; /health stays open.
+ * wrong is 401 in the JSON error shape and changes nothing; /health stays open. Deployed
+ * (`PYRITE_ENV=production`) without a token, writes are refused. Whoever the caller, the server
+ * answers only the Host names it is known by (DNS rebinding).
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { constantTimeEqual, presentedToken } from "../../src/middleware/auth";
-import { appFetch, type TestEnv } from "./app-fetch";
+import { appFetch, BASE_URL, type TestEnv } from "./app-fetch";
 import { errorShapeProblems, snapshot } from "./bad-input/expect-error";
-import { createEntry, resetEmbedder, worker } from "./helpers";
+import { createEntry, resetEmbedder, send, worker } from "./helpers";
 
 const TOKEN = "pyrite-test-token_0123456789.abc~XYZ";
 const authEnv: TestEnv = { ...env, PYRITE_API_TOKEN: TOKEN };
@@ -289,5 +291,130 @@ describe("constantTimeEqual", () => {
     expect(presentedToken(req(upgrade, "?token=c"))).toBe("c");
     expect(presentedToken(req({}, "?token=c"))).toBeUndefined();
     expect(presentedToken(req({ "Sec-WebSocket-Protocol": "bearer.b" }))).toBeUndefined();
+  });
+});
+
+describe("deployed (PYRITE_ENV=production)", () => {
+  const open: TestEnv = { ...env, PYRITE_ENV: "production", ALLOWED_HOSTS: "*" };
+  const guarded: TestEnv = { ...open, PYRITE_API_TOKEN: TOKEN };
+
+  it.each(routes)(
+    "$name without a token configured: writes are refused, reads served",
+    async (route) => {
+      const before = await snapshot();
+      const state = await workerState();
+      const res = await appFetch(route.path, route.init, open);
+      const method = route.init.method ?? "GET";
+      if (method === "GET") {
+        expect(res.status, res.webSocket ? "" : await res.clone().text()).not.toBe(403);
+        res.webSocket?.accept();
+        res.webSocket?.close(1000);
+      } else {
+        expect(res.status).toBe(403);
+        const text = await res.clone().text();
+        expect(JSON.parse(text)).toMatchObject({ error: { code: "token_not_configured" } });
+        expect(text).toContain("wrangler secret put PYRITE_API_TOKEN");
+        expect(await errorShapeProblems(res)).toEqual([]);
+      }
+      expect(await snapshot(), `${route.name} wrote`).toBe(before);
+      expect(await workerState()).toBe(state);
+    },
+  );
+
+  it("with a token configured, a write with the token is served and one without is 401", async () => {
+    const body = { kb: "auth", title: "Deployed write" };
+    expect((await send("POST", "/api/entries", body, guarded)).status).toBe(401);
+    const res = await appFetch(
+      "/api/entries",
+      {
+        method: "POST",
+        headers: { ...json, Authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify(body),
+      },
+      guarded,
+    );
+    expect(res.status).toBe(201);
+  });
+
+  it("a local server (PYRITE_ENV unset or local) takes writes without a token", async () => {
+    for (const value of [undefined, "local"]) {
+      const res = await send("POST", "/api/index/embed/pause", {}, { ...env, PYRITE_ENV: value });
+      expect(res.status, String(value)).toBe(200);
+      await worker().resume();
+    }
+  });
+
+  it("an unknown PYRITE_ENV is a settings error, not a guess", async () => {
+    const res = await appFetch("/api/entries?kb=auth", {}, { ...env, PYRITE_ENV: "staging" });
+    expect(res.status).toBe(500);
+  });
+});
+
+describe("Host names (DNS rebinding)", () => {
+  const port = new URL(BASE_URL).port;
+
+  /** One request whose URL and Host header name `host`. */
+  function at(host: string, path: string, init: RequestInit = {}, withEnv: TestEnv = env) {
+    const headers = { ...(init.headers as Record<string, string>), Host: host };
+    return appFetch(path, { ...init, headers }, withEnv, `http://${host}`);
+  }
+
+  it("loopback names are answered, with or without a port", async () => {
+    for (const host of [
+      "localhost",
+      `localhost:${port}`,
+      "127.0.0.1",
+      `127.0.0.1:${port}`,
+      "[::1]",
+      `[::1]:${port}`,
+      "LOCALHOST",
+    ]) {
+      const res = await at(host, "/api/entries?kb=auth");
+      expect(res.status, host).toBe(200);
+    }
+  });
+
+  it("any other name is 403 on every route, and changes nothing", async () => {
+    for (const host of [
+      "evil.example",
+      `evil.example:${port}`,
+      "localhost.evil.example",
+      "127.0.0.1.nip.io",
+      "192.168.1.20",
+      "[::2]",
+    ]) {
+      for (const route of [...routes, { name: "GET /health", path: "/health", init: {} }]) {
+        const before = await snapshot();
+        const res = await at(host, route.path, route.init);
+        expect(res.status, `${route.name} at ${host}`).toBe(403);
+        const text = await res.clone().text();
+        expect(JSON.parse(text)).toMatchObject({ error: { code: "forbidden_host" } });
+        expect(await errorShapeProblems(res)).toEqual([]);
+        expect(await snapshot()).toBe(before);
+      }
+    }
+  });
+
+  it("a Host header that disagrees with the URL is judged by both", async () => {
+    const res = await appFetch("/api/entries?kb=auth", { headers: { Host: "evil.example" } });
+    expect(res.status).toBe(403);
+    const malformed = await appFetch("/api/entries?kb=auth", { headers: { Host: "localhost/x" } });
+    expect(malformed.status).toBe(403);
+  });
+
+  it("a foreign host is refused before the token is asked for", async () => {
+    const res = await at("evil.example", "/api/entries?kb=auth", {}, authEnv);
+    expect(res.status).toBe(403);
+  });
+
+  it("ALLOWED_HOSTS adds names (case-insensitive); * answers any", async () => {
+    const lan: TestEnv = { ...env, ALLOWED_HOSTS: " pyrite.lan , 192.168.1.20 " };
+    expect((await at("pyrite.lan:8787", "/api/entries?kb=auth", {}, lan)).status).toBe(200);
+    expect((await at("PYRITE.LAN", "/api/entries?kb=auth", {}, lan)).status).toBe(200);
+    expect((await at("192.168.1.20", "/api/entries?kb=auth", {}, lan)).status).toBe(200);
+    expect((await at("localhost", "/api/entries?kb=auth", {}, lan)).status).toBe(200);
+    expect((await at("evil.example", "/api/entries?kb=auth", {}, lan)).status).toBe(403);
+    const any: TestEnv = { ...env, ALLOWED_HOSTS: "*" };
+    expect((await at("evil.example", "/api/entries?kb=auth", {}, any)).status).toBe(200);
   });
 });

@@ -183,6 +183,106 @@ describe("wrong types, missing and unknown fields, out-of-bounds values", slow, 
   });
 });
 
+describe(
+  "bodies not declared as JSON are 415 (no cross-origin simple request changes state)",
+  slow,
+  () => {
+    /** The content types a browser may send cross-origin without a preflight, and others. */
+    const foreignTypes = [
+      "text/plain",
+      "text/plain;charset=UTF-8",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/xml",
+      "application/jsonp",
+      "text/json",
+      "",
+    ];
+    const valid: Record<string, string> = {
+      "/api/entries": JSON.stringify({ kb: "bad", title: "Smuggled" }),
+      "/api/entries/existing?kb=bad": JSON.stringify({ title: "Smuggled" }),
+      "/api/entries/batch": JSON.stringify({ kb: "bad", entries: [{ title: "Smuggled" }] }),
+    };
+
+    it.each(bodyRoutes)(
+      "%s %s refuses a valid JSON text sent as another type",
+      async (method, path) => {
+        const text = valid[path] ?? "{}";
+        for (const type of foreignTypes) {
+          const res = await api(path, body(method, text, { "content-type": type }));
+          expect(res.status, `${type}`).toBe(415);
+          await refused(
+            path,
+            body(method, text, { "content-type": type }),
+            `${method} ${path} as ${type}`,
+          );
+        }
+      },
+    );
+
+    it.each(bodyRoutes)("%s %s refuses a body with no content type", async (method, path) => {
+      const bytes = () => new TextEncoder().encode(valid[path] ?? "{}");
+      // Bytes get no content type from the Request constructor (a string would get text/plain);
+      // a stream has no length either.
+      await refused(path, { method, body: bytes() });
+      await refused(path, { method, body: new Response(bytes()).body });
+      expect((await api(path, { method, body: bytes() })).status).toBe(415);
+    });
+
+    it("a declared foreign type is refused even with an empty body (pause from a form)", async () => {
+      for (const type of ["text/plain", "application/x-www-form-urlencoded"]) {
+        for (const path of [
+          "/api/index/embed/pause",
+          "/api/index/embed",
+          "/api/entries/existing?kb=bad",
+        ]) {
+          const method = path.startsWith("/api/entries") ? "DELETE" : "POST";
+          const res = await api(path, body(method, "", { "content-type": type }));
+          expect(res.status, `${method} ${path} as ${type}`).toBe(415);
+          expect(await res.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
+        }
+      }
+      expect((await api("/api/entries/existing?kb=bad")).status).toBe(200);
+      expect((await api("/api/index/embed-status")).status).toBe(200);
+    });
+
+    it("JSON with parameters or in another case is accepted", async () => {
+      for (const type of [
+        "application/json; charset=utf-8",
+        "Application/JSON",
+        " application/json ",
+      ]) {
+        const res = await api(
+          "/api/entries/existing?kb=bad",
+          body("PATCH", '{"importance": 4}', { "content-type": type }),
+        );
+        expect(res.status, type).toBe(200);
+      }
+    });
+
+    it("bodiless requests need no content type (DELETE, POST pause/resume, with or without Content-Length: 0)", async () => {
+      await createEntry({ kb: "bad", id: "bodiless", title: "Bodiless" });
+      expect((await api("/api/entries/bodiless?kb=bad", { method: "DELETE" })).status).toBe(200);
+      for (const headers of [{}, { "content-length": "0" }] as Record<string, string>[]) {
+        expect((await api("/api/index/embed/pause", { method: "POST", headers })).status).toBe(200);
+        expect((await api("/api/index/embed/resume", { method: "POST", headers })).status).toBe(
+          200,
+        );
+      }
+    });
+
+    it("/mcp refuses a JSON-RPC message sent as text/plain", async () => {
+      const res = await api("/mcp", {
+        method: "POST",
+        headers: { "content-type": "text/plain", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      expect(res.status).toBe(415);
+      expect(await errorShapeProblems(res)).toEqual([]);
+    });
+  },
+);
+
 describe("invalid KB names and ids", slow, () => {
   it("in the path of GET|PUT|PATCH|DELETE /api/entries/:id", async () => {
     const methods = fc.constantFrom("GET", "PUT", "PATCH", "DELETE");

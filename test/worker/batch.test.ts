@@ -12,7 +12,7 @@ import { BatchService } from "../../src/domain/batch-service";
 import { noPipeline } from "../../src/domain/pipeline";
 import type { EntryEventMessage } from "../../src/shared/messages";
 import { openDb } from "../../src/storage/db";
-import { api, queueRows, resetEmbedder, send, vectorRows, worker } from "./helpers";
+import { api, BASE_URL, queueRows, resetEmbedder, send, vectorRows, worker } from "./helpers";
 
 interface BatchBody {
   created: number;
@@ -228,7 +228,7 @@ function countingNamespace(calls: { events: number; kick: boolean }[]) {
 async function callApp(envOverride: Partial<Env>, path: string, body: unknown) {
   const ctx = createExecutionContext();
   const res = await createApp().fetch(
-    new Request(`http://pyrite.test${path}`, {
+    new Request(`${BASE_URL}${path}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),

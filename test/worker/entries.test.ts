@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, createEntry, queueRows, send } from "./helpers";
+import { api, BASE_URL, createEntry, queueRows, send } from "./helpers";
 
 describe("POST /api/entries", () => {
   it("creates an entry with a slug id and queues its embedding in the same write", async () => {
@@ -215,7 +215,7 @@ describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
 
 describe("GET /health", () => {
   it("is served by the worker's default export", async () => {
-    const res = await exports.default.fetch(new Request("http://pyrite.test/health"));
+    const res = await exports.default.fetch(new Request(`${BASE_URL}/health`));
     expect(res.status).toBe(200);
   });
 

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { api, embedderStats, queueRows, resetEmbedder, worker } from "./helpers";
+import { api, BASE_URL, embedderStats, queueRows, resetEmbedder, worker } from "./helpers";
 
 type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -30,7 +30,7 @@ function tokenFetch(token: string): Fetch {
 
 async function connect(fetch: Fetch = workerFetch, headers?: Record<string, string>) {
   const client = new Client({ name: "pyrite-test", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("http://pyrite.test/mcp"), {
+  const transport = new StreamableHTTPClientTransport(new URL(`${BASE_URL}/mcp`), {
     fetch,
     requestInit: headers ? { headers } : undefined,
   });
@@ -221,7 +221,7 @@ describe("MCP with an API token", () => {
   it("refuses a client without the token (401) and serves one with it", async () => {
     const fetch = tokenFetch("s3cret");
     await expect(connect(fetch)).rejects.toMatchObject({ code: 401 });
-    const raw = await fetch("http://pyrite.test/mcp", {
+    const raw = await fetch(`${BASE_URL}/mcp`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -242,5 +242,64 @@ describe("MCP with an API token", () => {
     });
     expect(created.embedding.status).toBe("queued");
     await authed.close();
+  });
+});
+
+describe("DNS rebinding protection (the conformance suite's dns-rebinding-protection scenario)", () => {
+  /** Its probe: an initialize whose Host and Origin both name `host`, through the worker entry. */
+  function probe(host: string, message: Record<string, unknown>) {
+    return workerFetch(`http://${host}/mcp`, {
+      method: "POST",
+      headers: {
+        Host: host,
+        Origin: `http://${host}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2025-06-18",
+      },
+      body: JSON.stringify(message),
+    });
+  }
+  const initialize = {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "conformance-dns-rebinding-test", version: "1.0.0" },
+    },
+  };
+
+  it("a non-localhost Host/Origin is refused with a 4xx", async () => {
+    for (const host of ["evil.example.com", `evil.example.com:${new URL(BASE_URL).port}`]) {
+      const res = await probe(host, initialize);
+      expect(res.status, host).toBeGreaterThanOrEqual(400);
+      expect(res.status, host).toBeLessThan(500);
+    }
+  });
+
+  it("a localhost Host/Origin is accepted, and so is the initialized notification", async () => {
+    for (const host of [new URL(BASE_URL).host, "127.0.0.1:8787", "[::1]:8787"]) {
+      const res = await probe(host, initialize);
+      expect(res.status, host).toBe(200);
+      expect(await res.json()).toMatchObject({ result: { serverInfo: { name: "pyrite-edge" } } });
+      const note = await probe(host, { jsonrpc: "2.0", method: "notifications/initialized" });
+      expect(note.status, host).toBeGreaterThanOrEqual(200);
+      expect(note.status, host).toBeLessThan(300);
+    }
+  });
+
+  it("a localhost Host with a foreign Origin (a page posting to the local server) is refused", async () => {
+    const res = await workerFetch(`${BASE_URL}/mcp`, {
+      method: "POST",
+      headers: {
+        Origin: "https://evil.example.com",
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+      },
+      body: JSON.stringify(initialize),
+    });
+    expect(res.status).toBe(403);
   });
 });
