@@ -45,7 +45,7 @@ export function entryToMarkdown(entry: EntryFileFields): string {
   if (Object.keys(nested).length > 0) front.metadata = nested;
   // YAML 1.1, as pyrite's PyYAML reads it: strings that 1.1 would take for something else
   // (`yes`, `2024-01-05`, `012`) are quoted, so they come back as the strings they were.
-  const yaml = stringify(front, { version: "1.1", lineWidth: 0 });
+  const yaml = stringify(front, { version: "1.1", lineWidth: 0, indentSeq: false });
   return entry.body === "" ? `---\n${yaml}---\n` : `---\n${yaml}---\n\n${entry.body}\n`;
 }
 
