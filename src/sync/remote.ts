@@ -8,7 +8,6 @@
  */
 import type { ApiClient } from "../cli/client.js";
 import { CliError } from "../cli/errors.js";
-import { limits } from "../domain/entry-input.js";
 import { httpSender } from "../import/http-sender.js";
 import { importKbs } from "../import/import-kbs.js";
 import type { Skipped } from "../import/read-kb.js";
@@ -35,6 +34,12 @@ export interface Remote {
   remove(kb: string, id: string, base: string | undefined): Promise<void>;
 }
 
+/**
+ * Entries per listing request: bodies run to 800 KB, and pages of the API's maximum (500) of a
+ * KB of long posts make responses of 8 MB and more that the worker may drop under load.
+ */
+const LIST_PAGE = 100;
+
 /** An entry with its fingerprint. */
 export function remoteEntry(entry: Entry): RemoteEntry {
   return { entry, hash: fingerprint(contentOfEntry(entry)) };
@@ -46,12 +51,12 @@ export function httpRemote(client: ApiClient): Remote {
   return {
     async list(kb) {
       const out = new Map<string, RemoteEntry>();
-      for (let offset = 0; ; offset += limits.listLimit) {
+      for (let offset = 0; ; offset += LIST_PAGE) {
         const page = await client.request<EntryList>("GET", "/api/entries", {
-          query: { kb, limit: limits.listLimit, offset },
+          query: { kb, limit: LIST_PAGE, offset },
         });
         for (const entry of page.entries) out.set(entry.id, remoteEntry(entry));
-        if (page.entries.length < limits.listLimit) return out;
+        if (page.entries.length < LIST_PAGE) return out;
       }
     },
     async get(kb, id) {
