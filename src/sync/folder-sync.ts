@@ -9,7 +9,14 @@ import path from "node:path";
 import { entryToMarkdown } from "../export/entry-file.js";
 import { entryPath, typeFolders } from "../export/layout.js";
 import type { Skipped } from "../import/read-kb.js";
-import { exists, fileHash, readLocal, removeFile, writeFileAtomic } from "./local.js";
+import {
+  exists,
+  fileHash,
+  type LocalRead,
+  readLocal,
+  removeFile,
+  writeFileAtomic,
+} from "./local.js";
 import { CONFLICT_SUFFIX, planSync, type RemoteEntry, type SyncAction } from "./plan.js";
 import type { PushItem, Remote } from "./remote.js";
 import { loadState, type SyncRecord, type SyncState, saveState } from "./state.js";
@@ -51,6 +58,12 @@ export interface PassOptions {
   dryRun?: boolean;
   /** Re-read only these ids from the service (a watcher's events); all of the KB when absent. */
   remoteIds?: Set<string>;
+  /**
+   * Whether the folder may have changed since the last pass (default true). A watcher passes
+   * false for a pass the service's events alone asked for: the folder as last read is reused.
+   * Files are checked again before they are overwritten or removed, so a stale read loses nothing.
+   */
+  localChanged?: boolean;
 }
 
 /** Saves the state after this many steps of a long pass, so a stop redoes little. */
@@ -58,9 +71,19 @@ const SAVE_EVERY = 200;
 /** Up to this many pushed entries are read back one by one; more, and the KB is listed. */
 const READ_BACK_SINGLY = 20;
 
+/** Actions that write to the folder (so its last reading is out of date). */
+const WRITES_FILES = new Set<SyncAction["kind"]>([
+  "pull",
+  "delete_local",
+  "conflict",
+  "unresolved",
+]);
+
 /** One KB folder under sync. */
 export class FolderSync {
   private remoteCache: Map<string, RemoteEntry> | undefined;
+  /** The folder as last read; dropped whenever the sync itself writes to it. */
+  private localCache: LocalRead | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private steps = 0;
 
@@ -83,9 +106,10 @@ export class FolderSync {
     return new FolderSync(dir, kb, remote, await loadState(dir, server, kb), emit);
   }
 
-  /** Forgets what is known of the service side: the next pass lists the KB again. */
-  invalidateRemote(): void {
+  /** Forgets what was read of both sides: the next pass reads the folder and lists the KB. */
+  invalidate(): void {
     this.remoteCache = undefined;
+    this.localCache = undefined;
   }
 
   /** Runs a pass after any pass already running. */
@@ -104,7 +128,10 @@ export class FolderSync {
       conflicts: [],
       skipped: [],
     };
-    const local = await readLocal(this.dir, this.kb);
+    if (options.localChanged !== false || !this.localCache) {
+      this.localCache = await readLocal(this.dir, this.kb);
+    }
+    const local = this.localCache;
     report.skipped.push(...local.skipped);
     const remote = await this.remoteSide(options.remoteIds);
     const conflictFiles = new Set<string>();
@@ -136,6 +163,7 @@ export class FolderSync {
       else await this.apply(action, dryRun, event, report);
     }
     await this.push(pushes, dryRun, event, report);
+    if (actions.some((a) => WRITES_FILES.has(a.kind))) this.localCache = undefined;
     if (!dryRun) {
       this.state.initialized = true;
       await saveState(this.dir, this.state);

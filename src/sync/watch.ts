@@ -37,6 +37,8 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   /** Entries the service said changed; undefined means "list the whole KB". */
   remoteIds: Set<string> | undefined;
+  /** A file event came in: the folder must be read again. */
+  localChanged: boolean;
   running: Promise<unknown>;
 }
 
@@ -48,23 +50,31 @@ export async function watchFolders(
 ): Promise<Watching> {
   const byKb = new Map(syncs.map((s) => [s.kb, s]));
   const pending = new Map<FolderSync, Pending>(
-    syncs.map((s) => [s, { timer: undefined, remoteIds: new Set(), running: Promise.resolve() }]),
+    syncs.map((s) => [
+      s,
+      { timer: undefined, remoteIds: new Set(), localChanged: false, running: Promise.resolve() },
+    ]),
   );
   let closed = false;
 
   const schedule = (sync: FolderSync, ids: Set<string> | undefined | "local") => {
     const p = pending.get(sync);
     if (!p || closed) return;
-    if (ids === undefined) p.remoteIds = undefined;
-    else if (ids !== "local") for (const id of ids) p.remoteIds?.add(id);
+    if (ids === undefined) {
+      // A full pass (after a reconnect): both sides are read again.
+      p.remoteIds = undefined;
+      p.localChanged = true;
+    } else if (ids === "local") p.localChanged = true;
+    else for (const id of ids) p.remoteIds?.add(id);
     clearTimeout(p.timer);
     p.timer = setTimeout(() => {
-      const remoteIds = p.remoteIds;
+      const { remoteIds, localChanged } = p;
       p.remoteIds = new Set();
-      p.running = sync.pass({ remoteIds }).then(hooks.onPass, (error: unknown) => {
+      p.localChanged = false;
+      p.running = sync.pass({ remoteIds, localChanged }).then(hooks.onPass, (error: unknown) => {
         hooks.onError(`${sync.kb}: ${error instanceof Error ? error.message : String(error)}`);
-        // The service side may be out of date after a failure: list it again next time.
-        sync.invalidateRemote();
+        // What was read may be out of date after a failure: read both sides again next time.
+        sync.invalidate();
       });
     }, DEBOUNCE_MS);
   };

@@ -43,6 +43,11 @@ function describeEmbed(message: EntryEventMessage): string {
   return `${stamp} ${message.type.padEnd(12)} ${message.kb_name}/${message.entry_id}${detail}`;
 }
 
+/** The server as the state file names it: the same URL written with or without a final slash. */
+function serverKey(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
 /** The KB folders under `dirs` and the KB each is synced with; one folder per KB. */
 async function kbFolders(dirs: string[], kb: string | undefined) {
   const out: { dir: string; kb: string }[] = [];
@@ -87,7 +92,7 @@ export function registerSyncCommand(program: Command): void {
         println(json ? JSON.stringify(event) : describe(event, watching));
       const syncs: FolderSync[] = [];
       for (const { dir, kb } of await kbFolders(dirs, options.kb)) {
-        syncs.push(await FolderSync.open(dir, kb, client.connection.url, remote, emit));
+        syncs.push(await FolderSync.open(dir, kb, serverKey(client.connection.url), remote, emit));
       }
       const seen = new Set<string>();
       const summarize = (report: PassReport) => {
