@@ -18,7 +18,7 @@ import type { LocalEntry, RemoteEntry } from "./plan.js";
 /** One entry to send, with the service version its record last saw. */
 export interface PushItem {
   local: LocalEntry;
-  /** Absolute path, for reports. */
+  /** The file, relative to the KB folder, as reports name it. */
   file: string;
   /** The `updated_at` of the last sync, where there was one (for If-Match). */
   base: string | undefined;
