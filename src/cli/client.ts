@@ -3,7 +3,7 @@
  * (`{"error": {"code", "message"}}`) turned into a one-line CliError, and an unreachable server
  * reported with the URL that was tried.
  */
-import { CliError } from "./errors.js";
+import { CliError, EXIT } from "./errors.js";
 
 /** Where the server is and how to authenticate. */
 export interface Connection {
@@ -95,6 +95,8 @@ export class ApiClient {
     if (!response.ok) {
       throw new CliError(
         `${method} ${path} failed: ${response.status} ${apiMessage(response.status, text)}`,
+        EXIT.failed,
+        response.status,
       );
     }
     try {

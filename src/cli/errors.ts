@@ -3,11 +3,12 @@
 /** Exit codes: 0 ok, 1 failed operation, 2 usage error. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-/** A failure with a user-facing message and an exit code. */
+/** A failure with a user-facing message and an exit code (and the HTTP status, if the API answered). */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: number = EXIT.failed,
+    readonly status?: number,
   ) {
     super(message);
     this.name = "CliError";

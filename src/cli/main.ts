@@ -4,10 +4,12 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { registerEntryCommands } from "./commands/entries.js";
+import { registerExportCommand } from "./commands/export.js";
 import { registerImportCommand } from "./commands/import.js";
 import { registerIndexCommands } from "./commands/index-embed.js";
 import { registerSearchCommand } from "./commands/search.js";
 import { registerServeCommand } from "./commands/serve.js";
+import { registerSyncCommand } from "./commands/sync.js";
 import { registerWatchCommand } from "./commands/watch.js";
 import { DEFAULT_URL } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerIndexCommands(program);
   registerWatchCommand(program);
   registerImportCommand(program);
+  registerSyncCommand(program);
+  registerExportCommand(program);
   return program;
 }
 
