@@ -16,6 +16,7 @@ const app = createApp();
 export type TestEnv = Omit<Env, "CORS_ORIGINS"> & {
   CORS_ORIGINS?: string;
   PYRITE_API_TOKEN?: string;
+  SEARCH_EMBED_TIMEOUT_MS?: string;
 };
 
 /** One request to the app; `waitUntil` work (events, kicks) has finished when it resolves. */
