@@ -13,7 +13,10 @@ import {
   processEntries,
 } from "./process-batch";
 
-/** Which rows: up to `due` due rows, or one written entry's row while it holds `contentHash`. */
+/**
+ * Which rows: up to `due` due rows, or one written entry's row while it holds `contentHash` (a
+ * sync-mode write; that claim takes only a pending row, never one past its last attempt).
+ */
 export type EmbedNowTarget =
   | { due: number }
   | { entry: { kbName: string; id: string; contentHash: string } };
