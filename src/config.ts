@@ -16,6 +16,8 @@ const settingsSchema = z.object({
   EMBED_PROVIDER: z.enum(["auto", "service", "workers-ai", "hash"]).default("auto"),
   WORKERS_AI_MODEL: z.string().min(1).default("@cf/baai/bge-small-en-v1.5"),
   EMBEDDER_URL: z.url().optional(),
+  EMBEDDER_TIMEOUT_MS: intSetting(100, 3_600_000).default(60_000),
+  SEARCH_EMBED_TIMEOUT_MS: intSetting(10, 600_000).default(3000),
   // Trimmed: a secret piped in with a trailing newline would otherwise never match any request.
   PYRITE_API_TOKEN: z.string().trim().optional(),
   CORS_ORIGINS: z.string().default(""),
@@ -38,6 +40,13 @@ export interface Settings {
   workersAiModel: string;
   /** The Node embedder's URL where no `EMBEDDER` service binding exists (`wrangler dev`). */
   embedderUrl: string | undefined;
+  /** Deadline of each call to the Node embedder: a frozen process fails calls, never hangs them. */
+  embedderTimeoutMs: number;
+  /**
+   * How long a search waits for its query's embedding. Past it, hybrid answers from keywords
+   * alone (saying so) and semantic answers 503: MCP clients search hybrid by default.
+   */
+  searchEmbedTimeoutMs: number;
   /** When set, every /api route and /ws require it. Empty means no authentication. */
   apiToken: string | undefined;
   /** Origins allowed by CORS; empty means CORS is closed. `*` allows any. */
@@ -86,6 +95,8 @@ export function readSettings(env: object): Settings {
     provider: s.EMBED_PROVIDER,
     workersAiModel: s.WORKERS_AI_MODEL,
     embedderUrl: s.EMBEDDER_URL,
+    embedderTimeoutMs: s.EMBEDDER_TIMEOUT_MS,
+    searchEmbedTimeoutMs: s.SEARCH_EMBED_TIMEOUT_MS,
     apiToken: s.PYRITE_API_TOKEN,
     corsOrigins: list(s.CORS_ORIGINS),
     allowedHosts: list(s.ALLOWED_HOSTS).map((h) => h.toLowerCase()),

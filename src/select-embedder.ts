@@ -22,12 +22,13 @@ export function selectEmbedder(env: Env, settings: Settings): Embedder {
 function build(env: Env, settings: Settings): Embedder {
   const wanted = settings.provider;
   if ((wanted === "auto" || wanted === "service") && env.EMBEDDER) {
-    return createRemoteEmbedder(env.EMBEDDER);
+    return createRemoteEmbedder(env.EMBEDDER, undefined, settings.embedderTimeoutMs);
   }
   if ((wanted === "auto" || wanted === "service") && settings.embedderUrl) {
     return createRemoteEmbedder(
       { fetch: (input, init) => fetch(input, init) },
       settings.embedderUrl,
+      settings.embedderTimeoutMs,
     );
   }
   if ((wanted === "auto" || wanted === "workers-ai") && env.AI) {

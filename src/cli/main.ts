@@ -13,6 +13,7 @@ import { registerSyncCommand } from "./commands/sync.js";
 import { registerWatchCommand } from "./commands/watch.js";
 import { DEFAULT_URL } from "./context.js";
 import { CliError, EXIT } from "./errors.js";
+import { note } from "./output.js";
 
 /** Builds the program (exported for tests that inspect it). */
 export function buildProgram(): Command {
@@ -51,10 +52,10 @@ export async function run(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`pyrite: ${error.message}\n`);
+      note(`pyrite: ${error.message}`);
       return error.exitCode;
     }
-    process.stderr.write(`pyrite: ${error instanceof Error ? error.message : String(error)}\n`);
+    note(`pyrite: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT.failed;
   }
 }

@@ -6,12 +6,13 @@
  */
 import { ApiError } from "../errors";
 import { invalidRequest } from "../middleware/validate";
-import { batchContext, processClaimed } from "../pipeline/process-batch";
+import { embedNow } from "../pipeline/embed-now";
+import { batchContext } from "../pipeline/process-batch";
 import type { EntryEventMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch, type Statement } from "../storage/db";
 import { insertEntry, updateEntryIfHash } from "../storage/entries";
 import { type EntryDigest, getEntryDigests } from "../storage/entry-digests";
-import { claimDue, dequeueIfStale, enqueue } from "../storage/queue";
+import { dequeueIfStale, enqueue } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import {
   type BatchMode,
@@ -301,20 +302,16 @@ export class BatchService {
     let claimedTotal = 0;
     let left = false;
     while (claimedTotal < limit) {
-      const claimed = await claimDue(
-        db,
-        this.now(),
-        settings.leaseMs,
-        Math.min(settings.batchSize, limit - claimedTotal),
-      );
-      if (claimed.length === 0) break;
-      claimedTotal += claimed.length;
-      const outcome = await processClaimed(
+      const run = await embedNow(
         batchContext(db, this.deps.embedder(), settings, this.now),
-        claimed,
+        settings.leaseMs,
+        { due: Math.min(settings.batchSize, limit - claimedTotal) },
       );
+      events.push(...run.events);
+      if (run.claimed === 0) break;
+      claimedTotal += run.claimed;
+      const { outcome } = run;
       embedded += outcome.completed.length;
-      events.push(...outcome.completed, ...outcome.failed);
       if (outcome.retrying > 0) left = true;
     }
     return { embedded, events, left: left || claimedTotal >= limit };

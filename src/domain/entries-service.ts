@@ -6,7 +6,8 @@
 import type { Settings } from "../config";
 import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
-import { batchContext, processClaimed } from "../pipeline/process-batch";
+import { embedNow } from "../pipeline/embed-now";
+import { batchContext } from "../pipeline/process-batch";
 import type { EntryChangedMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch } from "../storage/db";
 import { deleteVector, getEmbeddingMeta } from "../storage/embeddings";
@@ -17,7 +18,7 @@ import {
   listEntryRows,
   updateEntryIfHash,
 } from "../storage/entries";
-import { claimEntry, dequeue, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
+import { dequeue, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
 import { type Entry, toEntry, toRowFields } from "./entry";
@@ -237,20 +238,12 @@ export class EntriesService {
   /** Embeds one just-written entry inside the request, through the pipeline's own batch code. */
   private async embedNow(row: EntryRow) {
     const { db, settings } = this.deps;
-    const claim = await claimEntry(
-      db,
-      row.kbName,
-      row.id,
-      row.contentHash,
-      this.now(),
-      settings.leaseMs,
-    );
-    if (!claim) return { events: [], error: "the entry changed before it could be embedded" };
-    const outcome = await processClaimed(
+    const { claimed, outcome, events } = await embedNow(
       batchContext(db, this.deps.embedder(), settings, this.now),
-      [claim],
+      settings.leaseMs,
+      { entry: row },
     );
-    const events = [...outcome.completed, ...outcome.failed];
+    if (claimed === 0) return { events, error: "the entry changed before it could be embedded" };
     if (outcome.completed.length > 0) return { events };
     return { events, error: outcome.lastError?.error ?? "the entry changed while it was embedded" };
   }

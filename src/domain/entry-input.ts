@@ -16,6 +16,11 @@ export const limits = {
   listLimit: 500,
   searchLimit: 100,
   searchQueryChars: 1000,
+  /**
+   * Deepest search offset: hybrid reads offset + limit + 50 candidates from FTS5 and from the
+   * vector index, so a deeper page is a 400 rather than thousands of rows read for ten.
+   */
+  searchOffset: 1000,
   /** Rows one request embeds synchronously (sync `POST /api/index/embed`, sync-mode batches). */
   syncEmbedRows: 64,
 } as const;
@@ -143,6 +148,6 @@ export const searchQuerySchema = z.object({
   kb: kbNameSchema.optional(),
   mode: z.enum(["keyword", "semantic", "hybrid"]).default("keyword"),
   limit: queryInt(1, limits.searchLimit).default(10),
-  offset: queryInt(0, 10_000).default(0),
+  offset: queryInt(0, limits.searchOffset).default(0),
 });
 export type SearchQuery = z.infer<typeof searchQuerySchema>;

@@ -5,7 +5,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
-import { type BatchOutcome, batchContext, processEntries } from "../pipeline/process-batch";
+import { embedNow } from "../pipeline/embed-now";
+import { type BatchOutcome, batchContext } from "../pipeline/process-batch";
 import { selectEmbedder } from "../select-embedder";
 import {
   type EntryEventMessage,
@@ -15,7 +16,7 @@ import {
   WS_PROTOCOL,
 } from "../shared/messages";
 import { type Db, openDb } from "../storage/db";
-import { claimDueWithEntries, type ExhaustedRow, nextDueAt } from "../storage/queue";
+import { nextDueAt } from "../storage/queue";
 import { WorkerState } from "./state";
 
 /** The worker's state as the status endpoint shows it. */
@@ -161,40 +162,16 @@ export class EmbedWorker extends DurableObject<Env> {
   private async claimAndProcess(
     limit: number,
   ): Promise<{ claimed: number; outcome: BatchOutcome }> {
-    // One round trip: the exhausted leases fail, the claim, and the claimed rows' entries.
-    const { exhausted, claimed, entries } = await claimDueWithEntries(this.db, {
-      now: Date.now(),
-      leaseMs: this.settings.leaseMs,
-      limit,
-      maxAttempts: this.settings.maxAttempts,
-    });
-    this.broadcastExhausted(exhausted);
-    const outcome = await processEntries(
+    const { claimed, outcome, events } = await embedNow(
       batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings),
-      claimed,
-      entries,
+      this.settings.leaseMs,
+      { due: limit },
     );
-    // Events only after the commit that processEntries awaited; and before the run record, so
-    // they don't wait behind its storage write at the output gate.
-    this.broadcast([...outcome.completed, ...outcome.failed]);
+    // Events only after the commits embedNow awaited; and before the run record, so they don't
+    // wait behind its storage write at the output gate.
+    this.broadcast(events);
     this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
-    return { claimed: claimed.length, outcome };
-  }
-
-  private broadcastExhausted(rows: ExhaustedRow[]): void {
-    this.broadcast(
-      rows.map((r) => ({
-        type: "embed_failed" as const,
-        kb_name: r.kbName,
-        entry_id: r.entryId,
-        content_hash: r.contentHash,
-        model: null,
-        attempts: r.attempts,
-        queued_at: new Date(r.queuedAt).toISOString(),
-        embedded_at: null,
-        error: r.error ?? "lease expired",
-      })),
-    );
+    return { claimed, outcome };
   }
 
   /** Sets the alarm for the earliest due row, or clears it when nothing is due or paused. */

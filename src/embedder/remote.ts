@@ -3,6 +3,7 @@
  * through a workerd service binding (`env.EMBEDDER`) or the global fetch and a URL (`wrangler dev`).
  */
 
+import { withTimeout } from "../shared/timeout.js";
 import {
   decodeVectors,
   EmbedderProtocolError,
@@ -53,19 +54,44 @@ function chunk(texts: string[]): string[][] {
   return chunks;
 }
 
-/** Creates an Embedder over the protocol. `info()` is fetched once and cached (not on failure). */
-export function createRemoteEmbedder(fetcher: Fetcher, baseUrl = "http://embedder"): Embedder {
+/** How long one call (request and response body) may take unless the caller says otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * Creates an Embedder over the protocol. `info()` is fetched once and cached (not on failure).
+ * Every HTTP call has a deadline of `timeoutMs`: a frozen embedder process fails the call (and
+ * the request is aborted) instead of holding its caller forever.
+ */
+export function createRemoteEmbedder(
+  fetcher: Fetcher,
+  baseUrl = "http://embedder",
+  timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+): Embedder {
   const base = baseUrl.replace(/\/+$/, "");
   let infoPromise: Promise<EmbedderInfo> | undefined;
 
-  const fetchInfo = async (): Promise<EmbedderInfo> => {
-    const response = await fetcher.fetch(`${base}${PATHS.info}`, { method: "GET" });
-    if (!response.ok) throw await failure(response, "info");
-    const body: unknown = await response.json();
-    if (!isEmbedderInfo(body))
-      throw new Error(`embedder info is malformed: ${JSON.stringify(body).slice(0, 300)}`);
-    return body;
+  /** Runs one call under the deadline, aborting its request when the deadline passes. */
+  const call = <T>(what: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const controller = new AbortController();
+    return withTimeout(run(controller.signal), timeoutMs, () => {
+      controller.abort();
+      return new EmbedderProtocolError(
+        504,
+        "timeout",
+        `embedder ${what} did not answer within ${timeoutMs} ms`,
+      );
+    });
   };
+
+  const fetchInfo = (): Promise<EmbedderInfo> =>
+    call("info", async (signal) => {
+      const response = await fetcher.fetch(`${base}${PATHS.info}`, { method: "GET", signal });
+      if (!response.ok) throw await failure(response, "info");
+      const body: unknown = await response.json();
+      if (!isEmbedderInfo(body))
+        throw new Error(`embedder info is malformed: ${JSON.stringify(body).slice(0, 300)}`);
+      return body;
+    });
 
   const info = (): Promise<EmbedderInfo> => {
     if (infoPromise === undefined) {
@@ -77,22 +103,24 @@ export function createRemoteEmbedder(fetcher: Fetcher, baseUrl = "http://embedde
     return infoPromise;
   };
 
-  const embedChunk = async (texts: string[], dims: number): Promise<EmbedBatch> => {
-    const response = await fetcher.fetch(`${base}${PATHS.embed}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ texts }),
+  const embedChunk = (texts: string[], dims: number): Promise<EmbedBatch> =>
+    call("embed", async (signal) => {
+      const response = await fetcher.fetch(`${base}${PATHS.embed}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ texts }),
+        signal,
+      });
+      if (!response.ok) throw await failure(response, "embed");
+      const count = parseCountHeader(HEADERS.count, response.headers.get(HEADERS.count));
+      const responseDims = parseCountHeader(HEADERS.dims, response.headers.get(HEADERS.dims));
+      if (responseDims !== dims)
+        throw new Error(`embedder answered ${responseDims} dimensions, its info says ${dims}`);
+      const vectors = decodeVectors(await response.arrayBuffer(), count, dims);
+      const batch = { vectors, truncated: parseTruncated(response.headers.get(HEADERS.truncated)) };
+      assertValidBatch(batch, texts.length, dims);
+      return batch;
     });
-    if (!response.ok) throw await failure(response, "embed");
-    const count = parseCountHeader(HEADERS.count, response.headers.get(HEADERS.count));
-    const responseDims = parseCountHeader(HEADERS.dims, response.headers.get(HEADERS.dims));
-    if (responseDims !== dims)
-      throw new Error(`embedder answered ${responseDims} dimensions, its info says ${dims}`);
-    const vectors = decodeVectors(await response.arrayBuffer(), count, dims);
-    const batch = { vectors, truncated: parseTruncated(response.headers.get(HEADERS.truncated)) };
-    assertValidBatch(batch, texts.length, dims);
-    return batch;
-  };
 
   return {
     info,

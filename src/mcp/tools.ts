@@ -59,7 +59,7 @@ const searchInput = z.strictObject({
     .default("hybrid")
     .describe("keyword = FTS5 bm25; semantic = vectors; hybrid = reciprocal rank fusion of both"),
   limit: z.number().int().min(1).max(limits.searchLimit).default(10),
-  offset: z.number().int().min(0).max(10_000).default(0),
+  offset: z.number().int().min(0).max(limits.searchOffset).default(0),
 });
 
 const statusInput = z.strictObject({

@@ -5,6 +5,8 @@
  * still commits its failures under its own lease, before anyone else may reclaim the rows.
  */
 
+import { withTimeout } from "../shared/timeout";
+
 /** Share of the time left on the lease the embedder may use; the rest is for the commit. */
 const EMBED_SHARE_OF_LEASE = 0.8;
 
@@ -25,16 +27,7 @@ export function embedDeadline(leaseUntil: number, now: () => number): Deadline {
       const timedOut = () => new Error(`${what} timed out (the embedder did not answer in time)`);
       // Past the deadline, don't even start: the call's answer could no longer be committed.
       if (left <= 0) throw timedOut();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(timedOut()), left);
-      });
-      try {
-        return await Promise.race([work(), timeout]);
-      } finally {
-        // A pending timer would keep the Durable Object from hibernating.
-        clearTimeout(timer);
-      }
+      return withTimeout(work(), left, timedOut);
     },
   };
 }

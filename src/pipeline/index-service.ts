@@ -9,15 +9,9 @@ import type { EmbedWorker, WorkerStatus } from "../embed-worker/embed-worker";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
 import type { Db } from "../storage/db";
-import {
-  claimDue,
-  enqueueNeeded,
-  type FailedRow,
-  failExhaustedLeases,
-  listFailed,
-  retryFailed,
-} from "../storage/queue";
-import { batchContext, processClaimed } from "./process-batch";
+import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
+import { embedNow } from "./embed-now";
+import { batchContext } from "./process-batch";
 import { type EmbedStatus, readEmbedStatus } from "./status";
 
 export interface IndexDeps {
@@ -122,17 +116,14 @@ export class IndexService {
   /** A synchronous batch where no worker exists to run it. */
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
-    const now = this.now();
-    // As the EmbedWorker does: a lease that expired on the last attempt ends failed, never reclaimed.
-    await failExhaustedLeases(db, now, settings.maxAttempts);
-    const claimed = await claimDue(db, now, settings.leaseMs, limit);
-    const outcome = await processClaimed(
+    const { claimed, outcome } = await embedNow(
       batchContext(db, this.deps.embedder(), settings, this.now),
-      claimed,
+      settings.leaseMs,
+      { due: limit },
     );
     return {
       paused: false,
-      claimed: claimed.length,
+      claimed,
       embedded: outcome.completed.length,
       failed: outcome.failed.length,
       retrying: outcome.retrying,

@@ -1,13 +1,20 @@
 /**
  * Keyword (FTS5, bm25), semantic (cosine over the active model's vectors) and hybrid (reciprocal
  * rank fusion, k = 60) search.
+ *
+ * Every read is bounded by bytes as well as rows: candidates are keys and scores only, snippets
+ * (which make FTS5 read and tokenize the whole body) are computed for the returned page only, and
+ * results read the body's head, never the body. The query's embedding has a deadline: past it,
+ * or when the embedder fails, hybrid answers from keywords alone and says so, and semantic
+ * answers 503.
  */
 import { sql } from "drizzle-orm";
 import type { SearchQuery } from "../domain/entry-input";
 import { type Embedder, fingerprintKey } from "../embedder/types";
+import { ApiError } from "../errors";
+import { withTimeout } from "../shared/timeout";
 import type { Db } from "../storage/db";
-import { getEntryRowsByKeys } from "../storage/entries";
-import type { EntryRow } from "../storage/schema";
+import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
 import { ftsMatch, queryTerms } from "./fts-query";
 import { vectorIndexFor } from "./vector-index";
 
@@ -20,6 +27,13 @@ export interface SearchResult {
   summary: string;
   snippet: string;
   score: number;
+}
+
+/** Why a search answered with less than it was asked for. */
+export interface Degraded {
+  /** `embedder_unavailable`: the embedder failed or missed the deadline; keyword results only. */
+  code: "embedder_unavailable";
+  message: string;
 }
 
 /** What a search answers. */
@@ -35,20 +49,38 @@ export interface SearchResponse {
   semantic: boolean;
   /** Share of the searched entries that have a vector of the active model. */
   semantic_coverage: { embedded: number; entries: number; ratio: number } | null;
+  /** Set when a hybrid search fell back to keywords alone; null otherwise. */
+  degraded: Degraded | null;
 }
 
 /** Weighting of title, summary and body in bm25 (lower rank is better). */
 const BM25 = sql`bm25(entries_fts, 10.0, 4.0, 1.0)`;
+const SNIPPET = sql`snippet(entries_fts, -1, '[', ']', '…', 16)`;
 const RRF_K = 60;
 /** How deep each list goes before fusion (beyond the page asked for). */
 const FUSION_DEPTH = 50;
+/** Length of an excerpt (the snippet of a result without a keyword match). */
+const EXCERPT_CHARS = 200;
+/** Characters of the body read for an excerpt: room for whitespace runs that collapse. */
+const EXCERPT_READ_CHARS = 4 * EXCERPT_CHARS;
 
-type Hit = { kbName: string; entryId: string; score: number; snippet?: string };
+type Hit = {
+  kbName: string;
+  entryId: string;
+  score: number;
+  snippet?: string;
+  /** The FTS row of a keyword hit, to compute its snippet once it is on the page. */
+  rowid?: number;
+};
+
+/** Keyword hits and the FTS5 expression that found them (null when the query has no terms). */
+type KeywordHits = { hits: Hit[]; match: string | null };
 
 export class SearchService {
   constructor(
     private readonly db: Db,
     private readonly embedder: () => Embedder,
+    private readonly embedTimeoutMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -64,72 +96,127 @@ export class SearchService {
       model: null,
       semantic: false,
       semantic_coverage: null,
+      degraded: null,
     };
     if (q.mode === "keyword") {
-      const hits = await this.keyword(q.q, q.kb, q.limit, q.offset);
+      const { hits } = await this.keyword(q.q, q.kb, q.limit, q.offset, true);
       return { ...base, results: await this.materialize(hits) };
     }
-    const semantic = await this.semantic(
-      q.q,
-      q.kb,
-      q.mode === "hybrid" ? want + FUSION_DEPTH : want,
-    );
-    const withModel = {
-      ...base,
-      model: semantic.model,
-      semantic: semantic.semantic,
-      semantic_coverage: semantic.coverage,
-    };
     if (q.mode === "semantic") {
-      return { ...withModel, results: await this.materialize(semantic.hits.slice(q.offset, want)) };
+      const semantic = await this.semantic(q.q, q.kb, want);
+      const page = semantic.hits.slice(q.offset, want);
+      return { ...base, ...semantic.facts, results: await this.materialize(page) };
     }
-    const keyword = await this.keyword(q.q, q.kb, want + FUSION_DEPTH, 0);
-    const fused = fuse([keyword, semantic.hits]).slice(q.offset, want);
-    return { ...withModel, results: await this.materialize(fused) };
+    // Hybrid: both lists at once; a failed embedder costs the semantic list, not the answer.
+    const [keyword, semantic] = await Promise.all([
+      this.keyword(q.q, q.kb, want + FUSION_DEPTH, 0, false),
+      this.semantic(q.q, q.kb, want + FUSION_DEPTH).catch((err: unknown) => {
+        if (err instanceof ApiError && err.code === "embedder_unavailable") {
+          const degraded: Degraded = { code: "embedder_unavailable", message: err.message };
+          return { hits: [], facts: { degraded } };
+        }
+        throw err;
+      }),
+    ]);
+    const page = fuse([keyword.hits, semantic.hits]).slice(q.offset, want);
+    await this.addSnippets(page, keyword.match);
+    return { ...base, ...semantic.facts, results: await this.materialize(page) };
   }
 
   /**
    * bm25-ranked FTS5 matches: entries with all the terms, or, when no entry has them all, with
    * any of them. That choice is made on the whole result, not on the page asked for, so every
-   * page of one query follows the same rule.
+   * page of one query follows the same rule. Snippets only when every row asked for is returned.
    */
-  private async keyword(text: string, kb: string | undefined, limit: number, offset: number) {
+  private async keyword(
+    text: string,
+    kb: string | undefined,
+    limit: number,
+    offset: number,
+    withSnippets: boolean,
+  ): Promise<KeywordHits> {
     const terms = queryTerms(text);
-    if (terms.length === 0) return [];
+    if (terms.length === 0) return { hits: [], match: null };
     const run = (match: string, pageLimit: number, pageOffset: number) =>
-      this.db.all<{ kb_name: string; id: string; rank: number; snippet: string }>(sql`
-        SELECT e.kb_name, e.id, ${BM25} AS rank,
-               snippet(entries_fts, -1, '[', ']', '…', 16) AS snippet
+      this.db.all<{ kb_name: string; id: string; rowid: number; rank: number; snippet: string }>(
+        sql`
+        SELECT e.kb_name, e.id, entries_fts.rowid AS rowid, ${BM25} AS rank,
+               ${withSnippets ? SNIPPET : sql`NULL`} AS snippet
           FROM entries_fts JOIN entries e ON e.rowid = entries_fts.rowid
          WHERE entries_fts MATCH ${match}
            ${kb === undefined ? sql`` : sql`AND e.kb_name = ${kb}`}
-         ORDER BY rank LIMIT ${pageLimit} OFFSET ${pageOffset}`);
-    const all = ftsMatch(terms, "all");
-    let rows = await run(all, limit, offset);
+         ORDER BY rank LIMIT ${pageLimit} OFFSET ${pageOffset}`,
+      );
+    let match = ftsMatch(terms, "all");
+    let rows = await run(match, limit, offset);
     if (rows.length === 0 && terms.length > 1) {
       // An empty later page may just be past the end of the all-terms result.
-      const noneHasAll = offset === 0 || (await run(all, 1, 0)).length === 0;
-      if (noneHasAll) rows = await run(ftsMatch(terms, "any"), limit, offset);
+      const noneHasAll = offset === 0 || (await run(match, 1, 0)).length === 0;
+      if (noneHasAll) {
+        match = ftsMatch(terms, "any");
+        rows = await run(match, limit, offset);
+      }
     }
-    return rows.map(
-      (r): Hit => ({ kbName: r.kb_name, entryId: r.id, score: -r.rank, snippet: r.snippet }),
+    const hits = rows.map(
+      (r): Hit => ({
+        kbName: r.kb_name,
+        entryId: r.id,
+        score: -r.rank,
+        rowid: r.rowid,
+        snippet: r.snippet ?? undefined,
+      }),
     );
+    return { hits, match };
   }
 
-  /** Nearest vectors of the active model; entries without one are simply not found. */
+  /** FTS5 snippets for the keyword hits on a page (each FTS5 snippet reads its whole row). */
+  private async addSnippets(page: Hit[], match: string | null): Promise<void> {
+    const rowids = page.flatMap((h) => (h.rowid === undefined ? [] : [h.rowid]));
+    if (match === null || rowids.length === 0) return;
+    const rows = await this.db.all<{ rowid: number; snippet: string }>(sql`
+      SELECT rowid, ${SNIPPET} AS snippet FROM entries_fts
+       WHERE entries_fts MATCH ${match} AND rowid IN (${sql.join(rowids, sql`, `)})`);
+    const byRowid = new Map(rows.map((r) => [r.rowid, r.snippet]));
+    for (const hit of page) {
+      if (hit.rowid !== undefined) hit.snippet = byRowid.get(hit.rowid);
+    }
+  }
+
+  /**
+   * Nearest vectors of the active model; entries without one are simply not found. Throws
+   * `503 embedder_unavailable` when the embedder fails or misses the deadline.
+   */
   private async semantic(text: string, kb: string | undefined, want: number) {
     const embedder = this.embedder();
-    const info = await embedder.info();
+    const end = this.now() + this.embedTimeoutMs;
+    const info = await this.beforeDeadline(embedder.info(), end);
     const model = fingerprintKey(info.model);
     const index = vectorIndexFor(model);
-    const [embedded] = await Promise.all([embedder.embed([text]), index.sync(this.db, this.now())]);
+    const [embedded] = await Promise.all([
+      this.beforeDeadline(embedder.embed([text]), end),
+      index.sync(this.db, this.now()),
+    ]);
     const query = embedded.vectors[0];
     const entries = await this.countEntries(kb);
     const vectors = Math.min(index.countIn(kb), entries);
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
     // Over-fetch a little: hits of since-deleted entries are dropped when materialized.
     const hits: Hit[] = query ? index.search(query, want + 10, kb) : [];
-    return { hits, model, semantic: info.semantic, coverage };
+    return { hits, facts: { model, semantic: info.semantic, semantic_coverage: coverage } };
+  }
+
+  /** An embedder call that must answer by `end`; any failure is `503 embedder_unavailable`. */
+  private async beforeDeadline<T>(call: Promise<T>, end: number): Promise<T> {
+    const ms = this.embedTimeoutMs;
+    try {
+      return await withTimeout(call, end - this.now(), () =>
+        unavailable(`the embedder did not answer within ${ms} ms`),
+      );
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw unavailable(`the embedder failed: ${reason.slice(0, 300)}`);
+    }
   }
 
   private async countEntries(kb: string | undefined): Promise<number> {
@@ -143,11 +230,12 @@ export class SearchService {
 
   /** Joins hits to their entries (dropping any whose entry is gone), keeping hit order. */
   private async materialize(hits: Hit[]): Promise<SearchResult[]> {
-    const rows = await getEntryRowsByKeys(
+    const rows = await getEntryHeadsByKeys(
       this.db,
       hits.map((h) => ({ kbName: h.kbName, id: h.entryId })),
+      EXCERPT_READ_CHARS,
     );
-    const byKey = new Map<string, EntryRow>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
+    const byKey = new Map<string, EntryHead>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
     const results: SearchResult[] = [];
     for (const hit of hits) {
       const row = byKey.get(`${hit.kbName}\u0000${hit.entryId}`);
@@ -166,6 +254,10 @@ export class SearchService {
   }
 }
 
+function unavailable(message: string): ApiError {
+  return new ApiError(503, "embedder_unavailable", message);
+}
+
 /** Reciprocal rank fusion: each list contributes 1 / (k + rank). */
 export function fuse(lists: Hit[][]): Hit[] {
   const fused = new Map<string, Hit>();
@@ -177,13 +269,15 @@ export function fuse(lists: Hit[][]): Hit[] {
       if (prior) {
         prior.score += add;
         prior.snippet ??= hit.snippet;
+        prior.rowid ??= hit.rowid;
       } else fused.set(key, { ...hit, score: add });
     });
   }
   return [...fused.values()].sort((a, b) => b.score - a.score);
 }
 
-function excerpt(row: EntryRow): string {
-  const text = (row.summary || row.body).replace(/\s+/g, " ").trim();
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+/** The summary, or else the body's head, on one line (whitespace runs collapsed). */
+function excerpt(row: EntryHead): string {
+  const text = (row.summary || row.bodyHead).replace(/\s+/g, " ").trim();
+  return text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text;
 }

@@ -19,6 +19,7 @@ import { guardRuntime } from "./runtime-guard.js";
 import { type DrainReport, drainForShutdown, resumeAfterShutdown } from "./shutdown.js";
 import { withoutNewSignalListeners, withoutNewSignalListenersAsync } from "./signals.js";
 import { prepareStateDir } from "./state-dir.js";
+import { lockStateDir, type StateLock } from "./state-lock.js";
 import { type LauncherStatus, workerApi } from "./worker-api.js";
 
 /** How the server is started. */
@@ -105,6 +106,18 @@ function parseEmbedderNice(value: string | undefined): number {
 /** Starts the server; throws StartupError for anything the user can fix. */
 export async function launchServer(options: LaunchOptions): Promise<RunningServer> {
   await prepareStateDir(options.stateDir);
+  // Before anything opens the directory's SQLite files: one server per state directory.
+  const lock = await lockStateDir(options.stateDir);
+  try {
+    return await launchLocked(options, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** Starts the server in a state directory whose lock it holds; the stop releases the lock. */
+async function launchLocked(options: LaunchOptions, lock: StateLock): Promise<RunningServer> {
   await assertPortFree(options.host, options.port);
   const nice = parseEmbedderNice(options.env.PYRITE_EMBEDDER_NICE);
   // Bundling (a child process, ≈1.3 s unless cached), importing the runtime and loading the model
@@ -137,6 +150,7 @@ export async function launchServer(options: LaunchOptions): Promise<RunningServe
     if (cron) clearInterval(cron);
     await mf.dispose().catch(() => undefined);
     await rm(runtimeDir, { recursive: true, force: true });
+    await lock.release();
   };
   try {
     let url: URL;

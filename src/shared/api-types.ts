@@ -119,4 +119,6 @@ export interface SearchResponse {
   results: SearchHit[];
   model?: string | null;
   semantic?: boolean;
+  /** Set when hybrid fell back to keywords alone (the embedder failed or missed its deadline). */
+  degraded?: { code: string; message: string } | null;
 }

@@ -60,7 +60,42 @@ export function deleteEntryRow(db: Db, kbName: string, id: string) {
     .returning({ id: entries.id });
 }
 
-/** Entries by key (for the worker and search); keys without an entry are simply absent. */
+/** What a search result shows of an entry: never the whole body (up to 800 kB). */
+export interface EntryHead {
+  kbName: string;
+  id: string;
+  title: string;
+  entryType: string;
+  summary: string;
+  /** The body's first `bodyChars` characters. */
+  bodyHead: string;
+}
+
+/**
+ * Entries by key, reading only what a search result shows: each row is bounded in bytes (title
+ * and summary are bounded by validation, the body is cut in SQL) as well as in number.
+ */
+export async function getEntryHeadsByKeys(
+  db: Db,
+  keys: EntryKey[],
+  bodyChars: number,
+): Promise<EntryHead[]> {
+  return readByKeys(keys, (chunk) =>
+    db
+      .select({
+        kbName: entries.kbName,
+        id: entries.id,
+        title: entries.title,
+        entryType: entries.entryType,
+        summary: entries.summary,
+        bodyHead: sql<string>`substr(${entries.body}, 1, ${bodyChars})`,
+      })
+      .from(entries)
+      .where(keyIn(entries.kbName, entries.id, chunk)),
+  );
+}
+
+/** Entries by key (for the worker); keys without an entry are simply absent. */
 export async function getEntryRowsByKeys(db: Db, keys: EntryKey[]): Promise<EntryRow[]> {
   return readByKeys(keys, (chunk) =>
     db

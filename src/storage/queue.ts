@@ -240,16 +240,6 @@ function failExhaustedLeasesSql(now: number, maxAttempts: number): SQL {
     RETURNING kb_name, entry_id, attempts, queued_at, content_hash, error`;
 }
 
-/** Rows whose lease expired after the maximum attempts: they end `failed`, never retried again. */
-export async function failExhaustedLeases(
-  db: Db,
-  now: number,
-  maxAttempts: number,
-): Promise<ExhaustedRow[]> {
-  const rows = await db.all<ExhaustedColumns>(failExhaustedLeasesSql(now, maxAttempts));
-  return toExhausted(rows);
-}
-
 /**
  * Puts failed rows back to pending with attempts 0: every one, those of one KB, or (with
  * `entryId`, which needs `kbName`) that one entry's.

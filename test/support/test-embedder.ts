@@ -24,8 +24,13 @@ export interface EmbedderControl {
   /** Return NaN components / vectors of the wrong length. */
   nan: boolean;
   wrongDims: boolean;
-  /** Hold every call until `POST /__control/release`. */
+  /** Hold every embed call until `POST /__control/release`. */
   block: boolean;
+  /**
+   * A frozen embedder process: every request (`/info` too) is held, unanswered, until
+   * `POST /__control/release` or a reset.
+   */
+  freeze: boolean;
   delayMs: number;
 }
 
@@ -38,6 +43,7 @@ const defaults: EmbedderControl = {
   nan: false,
   wrongDims: false,
   block: false,
+  freeze: false,
   delayMs: 0,
 };
 
@@ -51,6 +57,19 @@ export function createTestEmbedderService(modelDir: string) {
   let gate: { promise: Promise<void>; open: () => void } | null = null;
   const hash = createHashEmbedder();
   let transformers: Promise<Embedder> | null = null;
+  /** Waits at the gate until it is opened (release or reset). */
+  const held = async () => {
+    gate ??= (() => {
+      let open = () => {};
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { promise, open };
+    })();
+    waiting++;
+    await gate.promise;
+    waiting--;
+  };
   const backing = (): Promise<Embedder> => {
     if (control.backing === "hash") return Promise.resolve(hash);
     transformers ??= createTransformersEmbedder({ model: modelDir });
@@ -64,18 +83,7 @@ export function createTestEmbedderService(modelDir: string) {
     async embed(input: string[]): Promise<EmbedBatch> {
       calls++;
       texts += input.length;
-      if (control.block) {
-        gate ??= (() => {
-          let open = () => {};
-          const promise = new Promise<void>((resolve) => {
-            open = resolve;
-          });
-          return { promise, open };
-        })();
-        waiting++;
-        await gate.promise;
-        waiting--;
-      }
+      if (control.block) await held();
       if (control.delayMs > 0) await new Promise((r) => setTimeout(r, control.delayMs));
       if (control.failNext > 0) {
         control.failNext--;
@@ -135,11 +143,13 @@ export function createTestEmbedderService(modelDir: string) {
     }
     if (pathname === "/__control/release") {
       control.block = false;
+      control.freeze = false;
       gate?.open();
       gate = null;
       return json({ released: true });
     }
     if (pathname === "/__control/stats") return json({ calls, texts, waiting });
+    if (control.freeze) await held();
     if (pathname === "/embed" && (control.nan || control.wrongDims)) return corrupt(request);
     return handler(request);
   };

@@ -24,6 +24,7 @@ export type TestEnv = Omit<Env, "CORS_ORIGINS" | "ALLOWED_HOSTS" | "PYRITE_ENV">
   ALLOWED_HOSTS?: string;
   PYRITE_ENV?: string;
   PYRITE_API_TOKEN?: string;
+  SEARCH_EMBED_TIMEOUT_MS?: string;
 };
 
 /**

@@ -9,9 +9,8 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HASH_INFO } from "../../src/embedder/hash";
 import type { Embedder } from "../../src/embedder/types";
-import { processClaimed } from "../../src/pipeline/process-batch";
+import { embedNow } from "../../src/pipeline/embed-now";
 import { openDb } from "../../src/storage/db";
-import { claimDue } from "../../src/storage/queue";
 import { appFetch as api, appCreate as createEntry, appSend as send } from "./app-fetch";
 import { drain, parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./chaos/driver";
 import { Interleaving } from "./chaos/interleave";
@@ -138,13 +137,19 @@ describe("chaos: a faulty embedder", () => {
     for (const [what, embedder] of Object.entries(hangs)) {
       await makeDue();
       const leaseMs = 400;
-      const claimed = await claimDue(db, Date.now(), leaseMs, 10);
-      expect(claimed, what).toHaveLength(3);
+      const ctx = {
+        db,
+        embedder,
+        maxAttempts: 3,
+        retryBaseMs: 1000,
+        now: Date.now,
+        random: () => 0.5,
+      };
       const outcome = await Promise.race([
-        processClaimed(
-          { db, embedder, maxAttempts: 3, retryBaseMs: 1000, now: Date.now, random: () => 0.5 },
-          claimed,
-        ),
+        embedNow(ctx, leaseMs, { due: 10 }).then((run) => {
+          expect(run.claimed, what).toBe(3);
+          return run;
+        }),
         new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 5000)),
       ]);
       expect(outcome, `a hanging ${what}() stalls the batch`).not.toBe("stalled");

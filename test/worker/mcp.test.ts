@@ -9,23 +9,36 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { api, BASE_URL, embedderStats, queueRows, resetEmbedder, worker } from "./helpers";
+import {
+  api,
+  BASE_URL,
+  controlEmbedder,
+  embedderStats,
+  queueRows,
+  resetEmbedder,
+  worker,
+} from "./helpers";
 
 type Fetch = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
 /** The worker's own fetch handler, as the SDK's transport calls it. */
 const workerFetch: Fetch = (input, init) => exports.default.fetch(new Request(input, init));
 
-/** The app with an API token set (settings are read per env object). */
-function tokenFetch(token: string): Fetch {
-  const tokenEnv = { ...env, PYRITE_API_TOKEN: token };
+/** The app with some settings changed (settings are read per env object). */
+function envFetch(vars: Record<string, string>): Fetch {
+  const changed = { ...env, ...vars };
   const app = createApp();
   return async (input, init) => {
     const ctx = createExecutionContext();
-    const response = await app.fetch(new Request(input, init), tokenEnv, ctx);
+    const response = await app.fetch(new Request(input, init), changed, ctx);
     await waitOnExecutionContext(ctx);
     return response;
   };
+}
+
+/** The app with an API token set. */
+function tokenFetch(token: string): Fetch {
+  return envFetch({ PYRITE_API_TOKEN: token });
 }
 
 async function connect(fetch: Fetch = workerFetch, headers?: Record<string, string>) {
@@ -185,6 +198,23 @@ describe("MCP at /mcp (official SDK client over streamable HTTP)", () => {
     expect(await call(client, "search", { q: "alarms", kb: "find", mode: "keyword" })).toEqual(
       rest,
     );
+  });
+
+  it("search (hybrid by default) answers from keywords when the embedder is frozen", async () => {
+    await call(client, "create_entry", { kb: "frozen", title: "Keyword still works" });
+    const quick = await connect(envFetch({ SEARCH_EMBED_TIMEOUT_MS: "300" }));
+    await controlEmbedder({ freeze: true });
+    const found = await call<{
+      mode: string;
+      results: { id: string }[];
+      semantic: boolean;
+      degraded: { code: string } | null;
+    }>(quick, "search", { q: "keyword", kb: "frozen" });
+    expect(found.mode).toBe("hybrid");
+    expect(found.results.map((r) => r.id)).toEqual(["keyword-still-works"]);
+    expect(found.semantic).toBe(false);
+    expect(found.degraded?.code).toBe("embedder_unavailable");
+    await quick.close();
   });
 
   it("delete_entry removes the entry, its queue row and vector; errors keep the API's shape", async () => {

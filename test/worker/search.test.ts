@@ -1,16 +1,19 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
-import { api, createEntry, resetEmbedder, worker } from "./helpers";
+import { env } from "cloudflare:workers";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { TestEnv } from "./app-fetch";
+import { api, controlEmbedder, createEntry, resetEmbedder, worker } from "./helpers";
 
 type SearchBody = {
   results: { id: string; kb_name: string; snippet: string; score: number }[];
   semantic: boolean;
   model: string | null;
   semantic_coverage: { embedded: number; entries: number; ratio: number } | null;
+  degraded: { code: string; message: string } | null;
 };
 
-async function search(query: string): Promise<SearchBody> {
-  const res = await api(`/api/search?${query}`);
+async function search(query: string, withEnv?: TestEnv): Promise<SearchBody> {
+  const res = await api(`/api/search?${query}`, {}, withEnv);
   expect(res.status).toBe(200);
   return res.json();
 }
@@ -122,5 +125,81 @@ describe("semantic and hybrid search", () => {
     expect((await search("q=vanishing&kb=gone&mode=semantic")).results).toHaveLength(1);
     await api("/api/entries/vanishing-act?kb=gone", { method: "DELETE" });
     expect((await search("q=vanishing&kb=gone&mode=semantic")).results).toEqual([]);
+  });
+});
+
+describe("bounded reads", () => {
+  it("caps the offset with a clear 400, in every mode", async () => {
+    for (const mode of ["keyword", "semantic", "hybrid"]) {
+      const res = await api(`/api/search?q=garden&mode=${mode}&offset=1001`);
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe("invalid_request");
+      expect(body.error.message).toContain("offset");
+    }
+    expect((await search("q=garden&kb=pages&mode=hybrid&offset=1000")).results).toEqual([]);
+  });
+
+  it("hybrid pages carry keyword snippets, computed for the page only", async () => {
+    const body = await search("q=garden+compost&kb=pages&mode=hybrid&limit=3&offset=2");
+    expect(body.results).toHaveLength(3);
+    for (const r of body.results) expect(r.snippet).toMatch(/\[(garden|compost)\]/i);
+  });
+
+  it("an excerpt is the body's head, cut at 200 characters", async () => {
+    const body = `${"word ".repeat(50_000)}needle`;
+    await createEntry({ kb: "long", title: "Long body", body });
+    await runDurableObjectAlarm(worker());
+    const [hit] = (await search("q=long+body&kb=long&mode=semantic")).results;
+    expect(hit?.snippet).toBe(`${"word ".repeat(40).slice(0, 200)}…`);
+  });
+});
+
+describe("when the embedder is down", () => {
+  // A fresh env object per test: its embedder has nothing cached, and a short search deadline.
+  const quick = (): TestEnv => ({ ...env, SEARCH_EMBED_TIMEOUT_MS: "300" });
+  afterEach(resetEmbedder);
+
+  it("hybrid answers from keywords alone and says so when the embedder never answers", async () => {
+    await controlEmbedder({ freeze: true });
+    const body = await search("q=climate&kb=policy&mode=hybrid", quick());
+    expect(body.results[0]?.id).toBe("climate-policy");
+    expect(body.results[0]?.snippet).toMatch(/\[climate\]/i);
+    expect(body.semantic).toBe(false);
+    expect(body.semantic_coverage).toBeNull();
+    expect(body.degraded?.code).toBe("embedder_unavailable");
+    expect(body.degraded?.message).toMatch(/did not answer within 300 ms/);
+  });
+
+  it("hybrid degrades too when the embedder freezes after it was known", async () => {
+    const known = quick();
+    expect((await search("q=climate&kb=policy&mode=hybrid", known)).degraded).toBeNull();
+    await controlEmbedder({ freeze: true });
+    const body = await search("q=carbon+pricing&kb=policy&mode=hybrid", known);
+    expect(body.results.map((r) => r.id)).toEqual(["climate-policy"]);
+    expect(body.degraded?.code).toBe("embedder_unavailable");
+  });
+
+  it("hybrid degrades when the embedder fails outright", async () => {
+    await controlEmbedder({ failNext: 1 });
+    const body = await search("q=climate&kb=policy&mode=hybrid", quick());
+    expect(body.results[0]?.id).toBe("climate-policy");
+    expect(body.degraded).toMatchObject({ code: "embedder_unavailable" });
+    expect(body.degraded?.message).toContain("injected failure");
+  });
+
+  it("semantic answers 503 embedder_unavailable", async () => {
+    await controlEmbedder({ freeze: true });
+    const res = await api("/api/search?q=climate&kb=policy&mode=semantic", {}, quick());
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("embedder_unavailable");
+  });
+
+  it("keyword search never asks the embedder", async () => {
+    await controlEmbedder({ freeze: true });
+    const body = await search("q=climate&kb=policy&mode=keyword", quick());
+    expect(body.results[0]?.id).toBe("climate-policy");
+    expect(body.degraded).toBeNull();
   });
 });

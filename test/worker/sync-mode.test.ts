@@ -60,6 +60,30 @@ describe("EMBED_MODE=sync (no background worker)", () => {
     expect((await call("sync", "POST", "/api/index/embed/pause")).status).toBe(409);
   });
 
+  it("a sync-mode batch fails an exhausted lease before it claims: never a 4th attempt", async () => {
+    const kb = "sync-exhausted";
+    await call("sync", "POST", "/api/entries", { kb, title: "Worn out" });
+    // A request died while embedding this entry for the last allowed time (attempt 3 of 3).
+    await env.DB.prepare(
+      "UPDATE embed_queue SET status = 'processing', attempts = 3, lease_until = 1 WHERE kb_name = ?",
+    )
+      .bind(kb)
+      .run();
+    const res = await call("sync", "POST", "/api/entries/batch", {
+      kb,
+      entries: [{ title: "Fresh" }],
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { embedded: number }).embedded).toBe(1);
+    const rows = (await queueRows()).filter((r) => r.kb_name === kb);
+    expect(rows.find((r) => r.entry_id === "worn-out")).toMatchObject({
+      status: "failed",
+      attempts: 3,
+      error: expect.stringMatching(/lease expired/),
+    });
+    expect(rows.find((r) => r.entry_id === "fresh")).toMatchObject({ status: "done", attempts: 1 });
+  });
+
   it("an update in sync mode re-embeds; an unchanged one does not", async () => {
     await call("sync", "POST", "/api/entries", { kb: "sync2", title: "Versioned", body: "one" });
     const changed = await call("sync", "PATCH", "/api/entries/versioned?kb=sync2", { body: "two" });

@@ -44,7 +44,9 @@ export function registerSearchCommand(program: Command): void {
             ]),
           ),
         );
-        if (result.semantic === false && result.mode !== "keyword") {
+        if (result.degraded) {
+          note(`note: keyword matches only: ${result.degraded.message}`);
+        } else if (result.semantic === false && result.mode !== "keyword") {
           note("note: the server has no semantic model (hash fallback): matches are lexical");
         }
       },

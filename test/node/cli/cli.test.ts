@@ -4,6 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmbedStatus } from "../../../src/shared/api-types.js";
@@ -16,6 +17,9 @@ import {
   type TestServer,
   tempDir,
 } from "../../support/server.js";
+
+/** What must never reach the terminal: C0 controls but tab and newline, DEL, C1, bidi overrides. */
+const TERMINAL_CONTROLS = /[^\P{Cc}\t\n]|[\u202a-\u202e\u2066-\u2069]/u;
 
 let server: TestServer;
 const dirs: string[] = [];
@@ -142,6 +146,49 @@ describe("pyrite CLI", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("no entry");
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("strips terminal control sequences from stored text and error strings", async () => {
+    const url = server.url;
+    // Retitles the window, clears the screen (ESC and the one-character CSI), and rings the bell.
+    const title = "Evil \u001b]0;owned\u0007\u001b[2J title \u009b31m\u202eend";
+    await api(url, "POST", "/api/entries", {
+      kb: "cli-esc",
+      id: "evil",
+      title,
+      body: "line one\r\u001b[1Aline two",
+    });
+    for (const args of [
+      ["get", "evil", "--kb", "cli-esc"],
+      ["list", "--kb", "cli-esc"],
+      ["search", "evil", "--kb", "cli-esc", "--mode", "keyword"],
+    ]) {
+      const result = await runCli(args, { url });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout, args.join(" ")).toContain("Evil");
+      expect(result.stdout, args.join(" ")).not.toMatch(TERMINAL_CONTROLS);
+    }
+    // JSON keeps every value exactly, with the dangerous characters escaped.
+    const json = await runCli(["get", "evil", "--kb", "cli-esc", "--json"], { url });
+    expect(json.stdout).not.toMatch(TERMINAL_CONTROLS);
+    expect((JSON.parse(json.stdout) as { entry: { title: string } }).entry.title).toBe(title);
+
+    // An error string from the server reaches stderr without them too.
+    const hostile = createServer((_, res) => {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "x", message: "bad \u001b[2J\u009bthing" } }));
+    });
+    await new Promise<void>((done) => hostile.listen(0, "127.0.0.1", done));
+    try {
+      const address = hostile.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      const failed = await runCli(["list", "--kb", "x", "--url", `http://127.0.0.1:${port}`]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain("bad [2Jthing");
+      expect(failed.stderr).not.toMatch(TERMINAL_CONTROLS);
+    } finally {
+      hostile.close();
+    }
   });
 
   it("names the URL it tried when the server cannot be reached", async () => {

@@ -143,6 +143,34 @@ describe("handler + remote embedder round trip", () => {
   });
 });
 
+describe("remote embedder deadline", () => {
+  it("fails a call the embedder never answers, and aborts its request", async () => {
+    const signals: AbortSignal[] = [];
+    const frozen = {
+      fetch: (_input: RequestInfo | URL, init?: RequestInit) => {
+        if (init?.signal) signals.push(init.signal);
+        return new Promise<Response>(() => {});
+      },
+    };
+    const remote = createRemoteEmbedder(frozen, "http://embedder", 50);
+    await expect(remote.info()).rejects.toThrow("embedder info did not answer within 50 ms");
+    expect(signals.map((s) => s.aborted)).toEqual([true]);
+  });
+
+  it("fails an embed call that hangs after info answered", async () => {
+    const local = bindingTo(createHashEmbedder());
+    const hangsOnEmbed = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) =>
+        String(input).endsWith("/embed")
+          ? new Promise<Response>(() => {})
+          : local.fetch(input, init),
+    };
+    const remote = createRemoteEmbedder(hangsOnEmbed, "http://embedder", 50);
+    expect((await remote.info()).provider).toBe("hash");
+    await expect(remote.embed(["a"])).rejects.toThrow("embedder embed did not answer within 50 ms");
+  });
+});
+
 describe("standalone embedder server", () => {
   let server: EmbedderServer;
   beforeAll(async () => {

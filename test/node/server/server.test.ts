@@ -2,10 +2,11 @@
  * The local server as a process: start-up announcements, a graceful SIGTERM drain, a hard kill in
  * the middle of a drain, and the one-line start-up errors.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { LOCK_FILE } from "../../../src/server/state-lock.js";
 import type { EmbedStatus } from "../../../src/shared/api-types.js";
 import {
   api,
@@ -65,6 +66,16 @@ describe("local server", () => {
     expect(out).toMatch(/EMBED_MODE: background/);
     expect(out).toContain(stateDir);
 
+    // A second server on the same state directory stops at once, naming the holder.
+    const second = await spawnServer({ stateDir, env });
+    expect(await second.exited).toBe(1);
+    const refused = errorLines(second.stderr());
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toContain(
+      `in use by another pyrite server (pid ${server.process.pid}, started`,
+    );
+    expect((await fetch(`${server.url}/health`)).ok).toBe(true);
+
     await queueWork(server.url, "drain", 40);
     await waitFor(async () => (await status(server.url)).embedded >= 2, 20_000, "some embedded");
     expect(await server.stop("SIGTERM")).toBe(0);
@@ -101,7 +112,10 @@ describe("local server", () => {
     let server = await startServer({ stateDir, env });
     await queueWork(server.url, "kill", 40);
     await waitFor(async () => (await status(server.url)).embedded >= 2, 20_000, "some embedded");
+    const killedPid = server.process.pid;
     await server.stop("SIGKILL");
+    // The killed server's lock is left behind; the next start takes it over.
+    expect(JSON.parse(await readFile(join(stateDir, LOCK_FILE), "utf8")).pid).toBe(killedPid);
 
     server = await startServer({ stateDir, env });
     await waitFor(
