@@ -4,7 +4,7 @@
  */
 
 /** Which implementation produced a vector. */
-export type EmbedderProvider = "transformers" | "workers-ai" | "hash";
+export type EmbedderProvider = "transformers" | "bundled" | "workers-ai" | "hash";
 
 /** How token vectors are pooled into one sentence vector. */
 export type Pooling = "mean" | "cls" | "none";
@@ -27,8 +27,28 @@ export interface EmbedderInfo {
   model: ModelFingerprint;
   /** False for the lexical `hash` fallback: its similarities are word overlap, not meaning. */
   semantic: boolean;
-  /** Token window; longer texts are truncated (and counted). */
+  /**
+   * Token window: the model sees a text's first `maxTokens` tokens; longer texts are truncated
+   * (and counted). Size passages to it, estimating tokens with {@link estimateTokens}.
+   */
   maxTokens: number;
+  /**
+   * Characters per token of this model's tokenizer on English prose, rounded down so estimates
+   * err long; absent means {@link DEFAULT_CHARS_PER_TOKEN}.
+   */
+  charsPerToken?: number;
+}
+
+/** Characters per token assumed when a model does not say (WordPiece and SentencePiece: ≈4). */
+export const DEFAULT_CHARS_PER_TOKEN = 4;
+
+/**
+ * Estimated tokens of `text` for the model `info` describes: characters over `charsPerToken`,
+ * rounded up. Pure arithmetic, so the worker can size passages without the tokenizer; the
+ * embedder still cuts exactly at the window and reports what it cut.
+ */
+export function estimateTokens(text: string, info: Pick<EmbedderInfo, "charsPerToken">): number {
+  return Math.ceil(text.length / (info.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN));
 }
 
 /** One batch's result: a vector per input text, in input order. */
