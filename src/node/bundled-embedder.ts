@@ -16,7 +16,12 @@ import { dirname, join } from "node:path";
 import type { io } from "@tensorflow/tfjs-core";
 import type { EmbedBatch, EmbedderInfo } from "../embedder/types.js";
 import { assertValidBatch } from "../embedder/validate.js";
-import { createSentencePieceTokenizer, UNKNOWN_ID, type Vocabulary } from "./sentencepiece.js";
+import {
+  createSentencePieceTokenizer,
+  parseVocabulary,
+  UNKNOWN_ID,
+  type Vocabulary,
+} from "./sentencepiece.js";
 import type { TransformersEmbedder } from "./transformers-embedder.js";
 
 /** The fingerprint id of the bundled model. */
@@ -86,17 +91,7 @@ async function readArtifacts(dir: string): Promise<io.ModelArtifacts> {
 }
 
 async function readVocabulary(dir: string): Promise<Vocabulary> {
-  const parsed: unknown = JSON.parse(await readFile(join(dir, "vocab.json"), "utf8"));
-  if (!Array.isArray(parsed)) throw new Error(`${dir}/vocab.json is not a list`);
-  return parsed.map((entry: unknown, id): readonly [string, number] => {
-    if (Array.isArray(entry) && typeof entry[0] === "string" && typeof entry[1] === "number")
-      return [entry[0], entry[1]];
-    // A few user-defined pieces (":", "://") have no score; the reference tokenizer adds null
-    // as 0, the best score there is, so they always win: kept, for identical ids.
-    if (Array.isArray(entry) && typeof entry[0] === "string" && entry[1] === null)
-      return [entry[0], 0];
-    throw new Error(`${dir}/vocab.json entry ${id} is not [piece, score]`);
-  });
+  return parseVocabulary(JSON.parse(await readFile(join(dir, "vocab.json"), "utf8")));
 }
 
 /** Loads the bundled model on TF.js's wasm backend; throws when the package or wasm is missing. */

@@ -9,6 +9,20 @@
 /** `[piece, log-probability score]` in id order, as `vocab.json` holds them. */
 export type Vocabulary = ReadonlyArray<readonly [string, number]>;
 
+/** Checks a parsed `vocab.json`: a list of `[piece, score]`. */
+export function parseVocabulary(parsed: unknown): Vocabulary {
+  if (!Array.isArray(parsed)) throw new Error("vocabulary is not a list");
+  return parsed.map((entry: unknown, id): readonly [string, number] => {
+    if (Array.isArray(entry) && typeof entry[0] === "string") {
+      if (typeof entry[1] === "number") return [entry[0], entry[1]];
+      // A few user-defined pieces (":", "://") have no score; the reference tokenizer adds null
+      // as 0, the best score there is, so they always win: kept, for identical ids.
+      if (entry[1] === null) return [entry[0], 0];
+    }
+    throw new Error(`vocabulary entry ${id} is not [piece, score]`);
+  });
+}
+
 /** Ids 0–5 are `<unk>`, `<s>`, `</s>` and three extras: never produced by segmentation. */
 const RESERVED_SYMBOLS = 6;
 
