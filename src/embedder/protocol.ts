@@ -202,8 +202,8 @@ export function isEmbedderInfo(value: unknown): value is EmbedderInfo {
     PROVIDERS.has(value.provider) &&
     typeof value.semantic === "boolean" &&
     typeof value.maxTokens === "number" &&
-    (value.charsPerToken === undefined ||
-      (typeof value.charsPerToken === "number" && value.charsPerToken > 0)) &&
+    (value.tokensPerWord === undefined ||
+      (typeof value.tokensPerWord === "number" && value.tokensPerWord > 0)) &&
     typeof model.id === "string" &&
     typeof model.dims === "number" &&
     Number.isInteger(model.dims) &&

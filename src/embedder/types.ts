@@ -29,26 +29,14 @@ export interface EmbedderInfo {
   semantic: boolean;
   /**
    * Token window: the model sees a text's first `maxTokens` tokens; longer texts are truncated
-   * (and counted). Size passages to it, estimating tokens with {@link estimateTokens}.
+   * (and counted). Size passages to it, estimating tokens with `estimateTokens` (tokens.ts).
    */
   maxTokens: number;
   /**
-   * Characters per token of this model's tokenizer on English prose, rounded down so estimates
-   * err long; absent means {@link DEFAULT_CHARS_PER_TOKEN}.
+   * Tokens per word (and punctuation mark) of this model's tokenizer on English prose, rounded
+   * up so estimates err long; absent means DEFAULT_TOKENS_PER_WORD. See tokens.ts.
    */
-  charsPerToken?: number;
-}
-
-/** Characters per token assumed when a model does not say (WordPiece and SentencePiece: ≈4). */
-export const DEFAULT_CHARS_PER_TOKEN = 4;
-
-/**
- * Estimated tokens of `text` for the model `info` describes: characters over `charsPerToken`,
- * rounded up. Pure arithmetic, so the worker can size passages without the tokenizer; the
- * embedder still cuts exactly at the window and reports what it cut.
- */
-export function estimateTokens(text: string, info: Pick<EmbedderInfo, "charsPerToken">): number {
-  return Math.ceil(text.length / (info.charsPerToken ?? DEFAULT_CHARS_PER_TOKEN));
+  tokensPerWord?: number;
 }
 
 /** One batch's result: a vector per input text, in input order. */
