@@ -3,13 +3,15 @@
  * wasm backend, src/node/bundled-embedder.ts) against the raw `@energetic-ai/embeddings` runner on
  * the same weights, for short (~20 words) and passage-length (~150 words) texts at batch 1, 10
  * and 32, with each process's RSS after the run. Each runner gets a process of its own (both
- * register TF.js backends globally), one after the other, on the same texts.
+ * register TF.js backends globally); the two run at the same time, on the same texts, so that on
+ * a shared machine both see the same load (their absolute figures are then about half of what
+ * one alone would get; the ratio is the point).
  *
  *   npx tsx bench/bundled-model.ts [--rounds 2]
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { parseArgs, promisify } from "node:util";
 import { prose } from "./lib/corpus.js";
 import { mulberry32 } from "./lib/prng.js";
 
@@ -67,7 +69,7 @@ async function measure(runner: Runner, rounds: number): Promise<void> {
   process.stdout.write(JSON.stringify({ runner, loadMs, rssMb, rows }));
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { runner: { type: "string" }, rounds: { type: "string", default: "2" } },
   });
@@ -80,15 +82,17 @@ function main(): void {
     return;
   }
   const self = fileURLToPath(import.meta.url);
-  const results = (["bundled", "raw"] as const).map(
-    (runner): { runner: Runner; loadMs: number; rssMb: number; rows: Row[] } =>
-      JSON.parse(
-        execFileSync(
+  const results = await Promise.all(
+    (["bundled", "raw"] as const).map(
+      async (runner): Promise<{ runner: Runner; loadMs: number; rssMb: number; rows: Row[] }> => {
+        const { stdout } = await promisify(execFile)(
           process.execPath,
           ["--import", "tsx", self, "--runner", runner, "--rounds", String(rounds)],
-          { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
-        ),
-      ),
+          { encoding: "utf8", maxBuffer: 1 << 20 },
+        );
+        return JSON.parse(stdout);
+      },
+    ),
   );
   const [ours, raw] = results;
   if (!ours || !raw) throw new Error("a runner gave no result");
@@ -104,4 +108,7 @@ function main(): void {
     console.log(`${r.runner}: load ${Math.round(r.loadMs)} ms, RSS ${Math.round(r.rssMb)} MB`);
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
