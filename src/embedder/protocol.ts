@@ -190,7 +190,7 @@ export function parseCountHeader(name: string, value: string | null): number {
   return Number(value.trim());
 }
 
-const PROVIDERS = new Set(["transformers", "workers-ai", "hash"]);
+const PROVIDERS = new Set(["transformers", "bundled", "workers-ai", "hash"]);
 const POOLINGS = new Set(["mean", "cls", "none"]);
 
 /** Runtime check of a `GET /info` body. */
@@ -202,6 +202,8 @@ export function isEmbedderInfo(value: unknown): value is EmbedderInfo {
     PROVIDERS.has(value.provider) &&
     typeof value.semantic === "boolean" &&
     typeof value.maxTokens === "number" &&
+    (value.tokensPerWord === undefined ||
+      (typeof value.tokensPerWord === "number" && value.tokensPerWord > 0)) &&
     typeof model.id === "string" &&
     typeof model.dims === "number" &&
     Number.isInteger(model.dims) &&

@@ -4,7 +4,7 @@
  */
 
 /** Which implementation produced a vector. */
-export type EmbedderProvider = "transformers" | "workers-ai" | "hash";
+export type EmbedderProvider = "transformers" | "bundled" | "workers-ai" | "hash";
 
 /** How token vectors are pooled into one sentence vector. */
 export type Pooling = "mean" | "cls" | "none";
@@ -27,8 +27,16 @@ export interface EmbedderInfo {
   model: ModelFingerprint;
   /** False for the lexical `hash` fallback: its similarities are word overlap, not meaning. */
   semantic: boolean;
-  /** Token window; longer texts are truncated (and counted). */
+  /**
+   * Token window: the model sees a text's first `maxTokens` tokens; longer texts are truncated
+   * (and counted). Size passages to it, estimating tokens with `estimateTokens` (tokens.ts).
+   */
   maxTokens: number;
+  /**
+   * Tokens per word (and punctuation mark) of this model's tokenizer on English prose, rounded
+   * up so estimates err long; absent means DEFAULT_TOKENS_PER_WORD. See tokens.ts.
+   */
+  tokensPerWord?: number;
 }
 
 /** One batch's result: a vector per input text, in input order. */

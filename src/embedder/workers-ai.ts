@@ -4,6 +4,8 @@
  * explicitly: Cloudflare's default is mean only for backward compatibility, and recommends CLS
  * (the two are not comparable, so the fingerprint records which one we got).
  */
+
+import { estimateTokens } from "./tokens.js";
 import type { EmbedBatch, Embedder, EmbedderInfo, Pooling } from "./types.js";
 import { assertValidBatch } from "./validate.js";
 
@@ -27,15 +29,9 @@ const MAX_TEXTS_PER_CALL = 100;
 
 const POOLING: Extract<Pooling, "cls"> = "cls";
 
-/**
- * Rough count of BGE tokens: WordPiece splits English prose into ≈1.3 tokens per word, plus
- * [CLS]/[SEP]. Workers AI truncates silently and reports nothing, so `truncated` is an
- * estimate: a text near the window may be miscounted either way.
- */
-export function estimateTokens(text: string): number {
-  const words = text.match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu)?.length ?? 0;
-  return Math.ceil(words * 1.3) + 2;
-}
+// BGE's WordPiece is the default estimate's tokenizer. Workers AI truncates silently and reports
+// nothing, so `truncated` is an estimate: a text near the window may be miscounted either way.
+export { estimateTokens };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;

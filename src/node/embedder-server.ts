@@ -1,16 +1,15 @@
 /**
  * A standalone loopback HTTP server around the embedder handler, for `wrangler dev` (which
  * reaches it by URL). `tsx src/node/embedder-server.ts [--port 8788] [--host 127.0.0.1]`;
- * the model comes from PYRITE_MODEL / the cache / the hash fallback (see resolve-model.ts).
+ * the model comes from the environment exactly as for `npm start` (see use-embedder.ts).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { Embedder } from "../embedder/types.js";
 import { createEmbedderHandler } from "./embedder-handler.js";
-import { resolveEmbedder } from "./resolve-model.js";
+import { useEmbedder } from "./use-embedder.js";
 
 /** The port `wrangler dev` expects the embedder on. */
 export const DEFAULT_EMBEDDER_PORT = 8788;
@@ -79,12 +78,7 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? DEFAULT_EMBEDDER_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`bad --port ${values.port}`);
-  const resolved = await resolveEmbedder({
-    PYRITE_MODEL: process.env.PYRITE_MODEL,
-    cacheDir: process.env.PYRITE_MODEL_CACHE ?? join(process.cwd(), ".cache", "models"),
-    allowDownload: process.env.PYRITE_OFFLINE !== "1",
-    log: (message) => console.error(message),
-  });
+  const resolved = await useEmbedder(process.env, (message) => console.error(message));
   const server = await startEmbedderServer({
     embedder: resolved.embedder,
     port,

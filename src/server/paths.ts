@@ -13,6 +13,3 @@ export const WRANGLER_BIN = join(PROJECT_ROOT, "node_modules", "wrangler", "bin"
 
 /** Default state directory: wrangler's own, so `wrangler d1 ... --local` sees the same data. */
 export const DEFAULT_STATE_DIR = join(PROJECT_ROOT, ".wrangler", "state");
-
-/** Where hub models are cached unless PYRITE_MODEL_CACHE says otherwise. */
-export const DEFAULT_MODEL_CACHE = join(PROJECT_ROOT, ".cache", "models");

@@ -32,7 +32,8 @@ export function parsePort(value: string | undefined): number {
 
 function describe(server: RunningServer, stateDir: string): string[] {
   const { status, vars } = server;
-  const semantic = status.semantic ? "" : "  (semantic: false)";
+  // Said either way: a reader must never have to guess whether search understands meaning.
+  const semantic = `  (semantic: ${status.semantic})`;
   const lines = [
     `pyrite-edge listening on ${server.url}`,
     `  embedder:   ${status.provider ?? server.embedder.info.provider} ${status.model ?? server.embedder.info.model.id}${semantic}`,
@@ -41,7 +42,7 @@ function describe(server: RunningServer, stateDir: string): string[] {
   ];
   if (server.embedder.warning) {
     lines.push(
-      "  WARNING: no embedding model; search is lexical (hash fallback). See the warning above.",
+      "  WARNING: no semantic model; search is lexical (hash embedder). See the warning above.",
     );
   }
   if (status.worker.state === "paused") {

@@ -200,8 +200,8 @@ describe("status page", () => {
   }, 120_000);
 
   it("says clearly when search is a lexical fallback", async () => {
-    // No model (empty PYRITE_MODEL, offline): the server falls back to the hash embedder.
-    const server = await start({ PYRITE_MODEL: "" });
+    // PYRITE_MODEL=hash: the lexical embedder (without it, no model means the bundled one).
+    const server = await start({ PYRITE_MODEL: "hash" });
     const { page, problems } = await openPage(server.url);
     await expect
       .poll(() => page.getByTestId("semantic").textContent(), { timeout: UI_TIMEOUT_MS })

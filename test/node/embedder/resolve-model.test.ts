@@ -2,11 +2,23 @@ import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BundledEmbedder, createBundledEmbedder } from "../../../src/node/bundled-embedder.js";
 import { resolveEmbedder } from "../../../src/node/resolve-model.js";
 import { tinyModelDir } from "./model.js";
 
 const offline = async (): Promise<Response> => {
   throw new TypeError("fetch failed: getaddrinfo ENOTFOUND huggingface.co");
+};
+
+/** The real bundled model, loaded once for every test that reaches it. */
+let bundled: Promise<BundledEmbedder> | undefined;
+const loadBundled = () => {
+  bundled ??= createBundledEmbedder();
+  return bundled;
+};
+
+const broken = async (): Promise<never> => {
+  throw new Error("wasm backend unavailable");
 };
 
 describe("resolveEmbedder", () => {
@@ -79,7 +91,78 @@ describe("resolveEmbedder", () => {
     }
   });
 
-  it("falls back to the hash provider, loudly, with no model and no network", async () => {
+  it("serves the bundled model with no model, no cache and no network", async () => {
+    logs.length = 0;
+    const resolved = await resolveEmbedder({
+      cacheDir: emptyCache,
+      allowDownload: true,
+      log,
+      fetch: offline,
+      loadBundled,
+    });
+    expect(resolved.source).toBe("bundled");
+    expect(resolved.info).toMatchObject({ provider: "bundled", semantic: true });
+    expect(resolved.warning).toBeUndefined();
+    const logged = logs.join("\n");
+    expect(logged).toMatch(/Hub is unreachable/);
+    expect(logged).toMatch(/serving the bundled model/);
+    expect(logged).toMatch(/semantic: true/);
+  });
+
+  it("does the same offline (PYRITE_OFFLINE=1) without probing the Hub", async () => {
+    let probes = 0;
+    const resolved = await resolveEmbedder({
+      cacheDir: emptyCache,
+      allowDownload: false,
+      log: () => {},
+      fetch: async () => {
+        probes++;
+        return new Response(null, { status: 200 });
+      },
+      loadBundled,
+    });
+    expect(resolved.source).toBe("bundled");
+    expect(probes).toBe(0);
+  });
+
+  it("serves the bundled model or hash when PYRITE_MODEL names them", async () => {
+    const chosen = await resolveEmbedder({
+      PYRITE_MODEL: "bundled",
+      cacheDir: emptyCache,
+      allowDownload: true,
+      log: () => {},
+      fetch: offline,
+      loadBundled,
+    });
+    expect(chosen).toMatchObject({ source: "explicit", info: { provider: "bundled" } });
+    const lexical = await resolveEmbedder({
+      PYRITE_MODEL: "hash",
+      cacheDir: emptyCache,
+      allowDownload: true,
+      log: () => {},
+      fetch: offline,
+      loadBundled: broken,
+    });
+    expect(lexical).toMatchObject({
+      source: "explicit",
+      info: { provider: "hash", semantic: false },
+    });
+    expect(lexical.warning).toMatch(/lexical/);
+  });
+
+  it("fails to start when PYRITE_MODEL=bundled cannot load", async () => {
+    await expect(
+      resolveEmbedder({
+        PYRITE_MODEL: "bundled",
+        cacheDir: emptyCache,
+        allowDownload: false,
+        log: () => {},
+        loadBundled: broken,
+      }),
+    ).rejects.toThrow("wasm backend unavailable");
+  });
+
+  it("falls back to the hash provider, loudly, only when even the bundled model fails", async () => {
     logs.length = 0;
     const started = performance.now();
     const resolved = await resolveEmbedder({
@@ -87,6 +170,7 @@ describe("resolveEmbedder", () => {
       allowDownload: true,
       log,
       fetch: offline,
+      loadBundled: broken,
     });
     expect(performance.now() - started).toBeLessThan(2000);
     expect(resolved.source).toBe("fallback");
@@ -97,10 +181,12 @@ describe("resolveEmbedder", () => {
     expect(logged).toMatch(/Semantic search is now LEXICAL/);
     expect(logged).toMatch(/PYRITE_MODEL/);
     expect(logged).toMatch(/Hub is unreachable/);
+    expect(logged).toMatch(/bundled model failed to load: wasm backend unavailable/);
     expect(logged.split("\n").length).toBeGreaterThan(3);
   });
 
   it("gives up on a silent Hub after the probe timeout", async () => {
+    logs.length = 0;
     const hang = (_: string, init?: RequestInit) =>
       new Promise<Response>((_resolve, reject) => {
         init?.signal?.addEventListener("abort", () => reject(init.signal?.reason));
@@ -108,11 +194,12 @@ describe("resolveEmbedder", () => {
     const resolved = await resolveEmbedder({
       cacheDir: emptyCache,
       allowDownload: true,
-      log: () => {},
+      log,
       fetch: hang,
       probeTimeoutMs: 50,
+      loadBundled,
     });
-    expect(resolved.source).toBe("fallback");
-    expect(resolved.warning).toMatch(/did not answer within 0.05 s/);
+    expect(resolved.source).toBe("bundled");
+    expect(logs.join("\n")).toMatch(/did not answer within 0.05 s/);
   });
 });

@@ -131,6 +131,30 @@ describe("local server", () => {
 });
 
 describe.concurrent("start-up errors are one line and a non-zero exit", () => {
+  it("with no model, no cache and no network, serves the bundled model and says it is semantic", async () => {
+    const cache = await tempDir("pyrite-cache-");
+    dirs.push(cache);
+    const server = await startServer({
+      env: { PYRITE_MODEL: "", PYRITE_MODEL_CACHE: cache, PYRITE_OFFLINE: "1" },
+    });
+    dirs.push(server.stateDir);
+    try {
+      expect(server.stdout()).toMatch(/embedder: +bundled use-lite-en\S* +\(semantic: true\)/);
+      expect(server.stderr()).not.toMatch(/NO EMBEDDING MODEL/);
+      const before = await status(server.url);
+      expect(before).toMatchObject({ provider: "bundled", semantic: true });
+      expect(before.model).toMatch(/^use-lite-en/);
+      await api(server.url, "POST", "/api/entries", {
+        kb: "notes",
+        title: "Car trouble",
+        body: "The engine would not start this morning.",
+      });
+      await waitFor(async () => (await status(server.url)).embedded === 1, 60_000);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
   it("port already in use", async () => {
     const port = await freePort();
     const blocker: Server = createServer();
