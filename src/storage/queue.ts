@@ -33,6 +33,17 @@ export function dequeue(db: Db, kbName: string, entryId: string) {
 }
 
 /**
+ * Deletes an entry's queue row once the entry is gone. After a guarded delete in the same batch,
+ * this removes the row only if that delete happened (a stale `If-Match` leaves all three alone).
+ */
+export function dequeueIfNoEntry(kbName: string, entryId: string): SQL {
+  return sql`
+    DELETE FROM embed_queue
+     WHERE kb_name = ${kbName} AND entry_id = ${entryId}
+       AND NOT EXISTS (SELECT 1 FROM entries WHERE kb_name = ${kbName} AND id = ${entryId})`;
+}
+
+/**
  * Deletes an entry's queue row if it is for a text the entry no longer holds. A write made with
  * embedding off (`EMBED_MODE=off`) queues nothing; without this, the row of the older text would
  * still say `done` (or be marked done by a worker holding it) and count the entry as embedded,
