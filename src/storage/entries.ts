@@ -64,11 +64,12 @@ export async function listEntryRows(db: Db, kbName: string, page: ListPage) {
           FROM entries WHERE kb_name = ${kbName}
          ORDER BY id LIMIT ${page.limit} OFFSET ${page.offset}),
       sized AS (
-        SELECT id, sum(bytes) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) - bytes AS before
+        SELECT id, sum(bytes) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                     AS before
           FROM page)
       SELECT ${LISTED_COLUMNS}, substr(e.body, 1, ${page.excerptChars}) AS excerpt ${bodyColumn}
         FROM sized JOIN entries e ON e.kb_name = ${kbName} AND e.id = sized.id
-       WHERE sized.before < ${page.maxBytes}
+       WHERE coalesce(sized.before, 0) < ${page.maxBytes}
        ORDER BY e.id`,
     sql`SELECT count(*) AS n FROM entries WHERE kb_name = ${kbName}`,
   ]);
