@@ -54,23 +54,16 @@ export function drawRace(rng: Rng, text: () => string, words: readonly string[])
     ...(rng.chance(0.5) ? { tags: tags() } : {}),
     ...(rng.chance(0.5) ? { importance: rng.int(1, 10) } : {}),
   });
-  return Array.from({ length: rng.int(2, 4) }, (): RaceWrite => {
-    const kind = rng.weighted({ tags: 3, importance: 3, body: 2, titleTags: 1, put: 2, batch: 2 });
-    switch (kind) {
-      case "tags":
-        return { kind: "patch", fields: { tags: tags() } };
-      case "importance":
-        return { kind: "patch", fields: { importance: rng.int(1, 10) } };
-      case "body":
-        return { kind: "patch", fields: { body: text() } };
-      case "titleTags":
-        return { kind: "patch", fields: { title: text(), tags: tags() } };
-      case "put":
-        return { kind: "put", fields: replacement() };
-      case "batch":
-        return { kind: "batch", fields: replacement() };
-    }
-  });
+  const draws = {
+    tags: (): RaceWrite => ({ kind: "patch", fields: { tags: tags() } }),
+    importance: (): RaceWrite => ({ kind: "patch", fields: { importance: rng.int(1, 10) } }),
+    body: (): RaceWrite => ({ kind: "patch", fields: { body: text() } }),
+    titleTags: (): RaceWrite => ({ kind: "patch", fields: { title: text(), tags: tags() } }),
+    put: (): RaceWrite => ({ kind: "put", fields: replacement() }),
+    batch: (): RaceWrite => ({ kind: "batch", fields: replacement() }),
+  };
+  const weights = { tags: 3, importance: 3, body: 2, titleTags: 1, put: 2, batch: 2 };
+  return Array.from({ length: rng.int(2, 4) }, () => draws[rng.weighted(weights)]());
 }
 
 /** Sends every write at once and collects the answers. */
