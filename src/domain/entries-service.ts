@@ -7,6 +7,7 @@ import type { Settings } from "../config";
 import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
 import { batchContext, processClaimed } from "../pipeline/process-batch";
+import type { EntryList } from "../shared/api-types";
 import type { EntryChangedMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch } from "../storage/db";
 import { deleteVectorIfNoEntry, getEmbeddingMeta } from "../storage/embeddings";
@@ -247,7 +248,10 @@ export class EntriesService {
    * holds at most `limit` entries and about `limits.listBytes` of text; `next_offset` says where
    * the next page starts.
    */
-  async list(kbName: string, page: { limit: number; offset: number; bodies: boolean }) {
+  async list(
+    kbName: string,
+    page: { limit: number; offset: number; bodies: boolean },
+  ): Promise<EntryList> {
     const { limit, offset } = page;
     const { rows, total } = await listEntryRows(this.deps.db, kbName, {
       ...page,
