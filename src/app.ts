@@ -85,7 +85,9 @@ export function createApp() {
     if (origins.length === 0) return next();
     return cors({
       origin: origins.includes("*") ? "*" : origins,
-      allowHeaders: ["Authorization", "Content-Type"],
+      // If-Match and ETag: browser clients get optimistic concurrency too.
+      allowHeaders: ["Authorization", "Content-Type", "If-Match"],
+      exposeHeaders: ["ETag"],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       maxAge: 600,
     })(c, next);

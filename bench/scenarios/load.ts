@@ -170,14 +170,16 @@ interface ListedEntry {
 
 async function listAll(api: ApiClient, kb: string): Promise<ListedEntry[]> {
   const all: ListedEntry[] = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await api.json<{ entries: ListedEntry[]; total: number }>(
+  // Bodies are listed only when asked for, and a page may stop early at its byte budget.
+  for (let offset: number | null = 0; offset !== null; ) {
+    const page: { entries: ListedEntry[]; next_offset: number | null } = await api.json(
       "GET",
-      `/api/entries?kb=${kb}&limit=500&offset=${offset}`,
+      `/api/entries?kb=${kb}&limit=500&offset=${offset}&fields=body`,
     );
     all.push(...page.entries);
-    if (page.entries.length < 500) return all;
+    offset = page.next_offset;
   }
+  return all;
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));

@@ -10,7 +10,7 @@ import { embedNow } from "../pipeline/embed-now";
 import { batchContext } from "../pipeline/process-batch";
 import type { EntryEventMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch, type Statement } from "../storage/db";
-import { insertEntry, updateEntryIfHash } from "../storage/entries";
+import { insertEntry, type ReadVersion, updateEntryIfVersion } from "../storage/entries";
 import { type EntryDigest, getEntryDigests } from "../storage/entry-digests";
 import { dequeueIfStale, enqueue } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
@@ -77,7 +77,8 @@ type Write =
       kind: "update";
       item: Planned;
       row: EntryRow;
-      expectedHash: string;
+      /** The version the plan was made from: the update applies only while it is current. */
+      read: ReadVersion;
       followUp: QueueFollowUp;
     };
 
@@ -197,6 +198,7 @@ export class BatchService {
           createdAt: digest?.createdAt ?? stamp,
           updatedAt: stamp,
           contentHash: item.hash,
+          version: digest ? digest.version + 1 : 1,
         };
         if (!digest) {
           writes.push({ kind: "create", item, row, followUp: queueing ? "enqueue" : "none" });
@@ -205,7 +207,7 @@ export class BatchService {
         } else {
           const textChanged = digest.contentHash !== item.hash;
           const followUp = !textChanged ? "none" : queueing ? "enqueue" : "dequeue-stale";
-          writes.push({ kind: "update", item, row, expectedHash: digest.contentHash, followUp });
+          writes.push({ kind: "update", item, row, read: digest, followUp });
         }
       }
       const retry: Planned[] = [];
@@ -359,7 +361,7 @@ function sameEntry(digest: EntryDigest, row: EntryRow): boolean {
 
 function statementsOf(db: Db, w: Write, now: number): Statement[] {
   const write =
-    w.kind === "create" ? insertEntry(db, w.row) : updateEntryIfHash(db, w.row, w.expectedHash);
+    w.kind === "create" ? insertEntry(db, w.row) : updateEntryIfVersion(db, w.row, w.read);
   // Both follow-ups are conditioned on the text the entry holds after the batch, so a lost race
   // queues nothing stale and drops only a row that was already stale.
   if (w.followUp === "enqueue") {

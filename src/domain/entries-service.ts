@@ -8,22 +8,29 @@ import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
 import { embedNow } from "../pipeline/embed-now";
 import { batchContext } from "../pipeline/process-batch";
+import type { EntryList } from "../shared/api-types";
 import type { EntryChangedMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runBatch } from "../storage/db";
-import { deleteVector, getEmbeddingMeta } from "../storage/embeddings";
+import { deleteVectorIfNoEntry, getEmbeddingMeta } from "../storage/embeddings";
 import {
   deleteEntryRow,
   getEntryRow,
   insertEntry,
   listEntryRows,
-  updateEntryIfHash,
+  updateEntryIfVersion,
 } from "../storage/entries";
-import { dequeue, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
+import { dequeueIfNoEntry, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
-import { type Entry, toEntry, toRowFields } from "./entry";
+import { type Entry, toEntry, toListItem, toRowFields } from "./entry";
 import { entryChanged } from "./entry-events";
-import type { CreateEntryInput, EntryFields, PatchEntryInput } from "./entry-input";
+import {
+  type CreateEntryInput,
+  type EntryFields,
+  limits,
+  type PatchEntryInput,
+} from "./entry-input";
+import { checkIfMatch, type IfMatch, preconditionFailed } from "./etag";
 import type { EmbedPipeline } from "./pipeline";
 import { slugify } from "./slug";
 
@@ -58,7 +65,11 @@ export interface EntriesDeps {
   now?: () => number;
 }
 
-const MAX_WRITE_RETRIES = 5;
+/**
+ * Rounds of read, plan and guarded write an update gets. Each lost round means another write
+ * committed, so this only runs out under sustained contention on one entry (then 409).
+ */
+const MAX_WRITE_RETRIES = 10;
 
 export class EntriesService {
   private readonly now: () => number;
@@ -89,6 +100,7 @@ export class EntriesService {
       createdAt: stamp,
       updatedAt: stamp,
       contentHash: await contentHash(fields),
+      version: 1,
     };
     const { db } = this.deps;
     const queueing = this.deps.settings.embedMode !== "off";
@@ -111,17 +123,25 @@ export class EntriesService {
     return { entry: toEntry(row), embedding };
   }
 
-  /** Replaces (PUT) or patches (PATCH) an entry; re-queues only if the embedded text changed. */
+  /**
+   * Replaces (PUT) or patches (PATCH) an entry; re-queues only if the embedded text changed.
+   * Every round reads the latest row, applies the change to it (a patch only its named fields)
+   * and writes guarded by the version it read; a write that lost a race is planned again from a
+   * fresh read, so a concurrent change is never overwritten. With `ifMatch`, a row that is not
+   * the version the client named is a 412, however recently it changed.
+   */
   async update(
     kbName: string,
     id: string,
     change: EntryFields | PatchEntryInput,
     mode: "replace" | "patch",
+    ifMatch?: IfMatch,
   ): Promise<{ entry: Entry; embedding: { status: WriteEmbeddingStatus; error?: string } }> {
     const { db } = this.deps;
     for (let attempt = 0; attempt < MAX_WRITE_RETRIES; attempt++) {
       const current = await getEntryRow(db, kbName, id);
       if (!current) throw notFound(kbName, id);
+      checkIfMatch(ifMatch, current);
       const fields =
         mode === "replace" ? fieldsOf(change as EntryFields) : merge(toEntry(current), change);
       const now = this.now();
@@ -130,20 +150,21 @@ export class EntriesService {
         ...toRowFields(fields),
         updatedAt: new Date(now).toISOString(),
         contentHash: await contentHash(fields),
+        version: current.version + 1,
       };
       const textChanged = next.contentHash !== current.contentHash;
       const queueing = textChanged && this.deps.settings.embedMode !== "off";
-      const update = updateEntryIfHash(db, next, current.contentHash);
+      const update = updateEntryIfVersion(db, next, current);
       // Both follow-ups are conditioned on the text the entry holds after the batch, so they
-      // stay right even when the guarded update lost a race (then the enqueue does nothing).
+      // stay right even when the guarded update lost a race (then they do nothing stale).
       const followUp = !textChanged
         ? []
         : queueing
           ? [enqueue(kbName, id, next.contentHash, now)]
           : [dequeueIfStale(kbName, id)];
       const [updated] = await runBatch(db, [update, ...followUp]);
-      // The guard failed: the text changed since we read it (or the entry was deleted). The
-      // enqueue, conditional on our hash, did nothing; read again and redo.
+      // The guard failed: the entry changed since we read it (or was deleted). Read again and
+      // redo on the latest row (or answer 404 / 412).
       if ((updated?.results.length ?? 0) === 0) continue;
       if (!textChanged) {
         this.deps.defer(
@@ -157,15 +178,30 @@ export class EntriesService {
     throw new ApiError(409, "write_conflict", `entry '${id}' kept changing; try again`);
   }
 
-  /** Deletes an entry with its queue row and vector, in one batch. */
-  async delete(kbName: string, id: string): Promise<void> {
+  /**
+   * Deletes an entry with its queue row and vector, in one batch; with `ifMatch`, only the version
+   * the client named (412 otherwise).
+   */
+  async delete(kbName: string, id: string, ifMatch?: IfMatch): Promise<void> {
     const { db } = this.deps;
+    let read: EntryRow | undefined;
+    if (ifMatch !== undefined && ifMatch !== "*") {
+      read = await getEntryRow(db, kbName, id);
+      if (!read) throw notFound(kbName, id);
+      checkIfMatch(ifMatch, read);
+    }
+    // The queue row and vector go only if the entry did: a guarded delete that found a newer
+    // version leaves all three in place.
     const [deleted] = await runBatch(db, [
-      deleteEntryRow(db, kbName, id),
-      dequeue(db, kbName, id),
-      deleteVector(db, kbName, id),
+      deleteEntryRow(db, kbName, id, read),
+      dequeueIfNoEntry(kbName, id),
+      deleteVectorIfNoEntry(kbName, id),
     ]);
-    if ((deleted?.results.length ?? 0) === 0) throw notFound(kbName, id);
+    if ((deleted?.results.length ?? 0) === 0) {
+      // Not there, or (guarded) no longer the version read: a write got in between.
+      const latest = read ? await getEntryRow(db, kbName, id) : undefined;
+      throw latest ? preconditionFailed(latest) : notFound(kbName, id);
+    }
     const message: EntryChangedMessage = {
       type: "entry_deleted",
       kb_name: kbName,
@@ -202,10 +238,29 @@ export class EntriesService {
     return { entry: toEntry(row), embedding };
   }
 
-  /** A page of a KB's entries. */
-  async list(kbName: string, limit: number, offset: number) {
-    const { rows, total } = await listEntryRows(this.deps.db, kbName, limit, offset);
-    return { entries: rows.map(toEntry), total, limit, offset };
+  /**
+   * A page of a KB's entries: metadata and an excerpt, with bodies only if `bodies`. The page
+   * holds at most `limit` entries and about `limits.listBytes` of text; `next_offset` says where
+   * the next page starts.
+   */
+  async list(
+    kbName: string,
+    page: { limit: number; offset: number; bodies: boolean },
+  ): Promise<EntryList> {
+    const { limit, offset } = page;
+    const { rows, total } = await listEntryRows(this.deps.db, kbName, {
+      ...page,
+      excerptChars: limits.listExcerptChars,
+      maxBytes: limits.listBytes,
+    });
+    const end = offset + rows.length;
+    return {
+      entries: rows.map(toListItem),
+      total,
+      limit,
+      offset,
+      next_offset: end < total && rows.length > 0 ? end : null,
+    };
   }
 
   /**

@@ -14,6 +14,13 @@ export const limits = {
   tagChars: 100,
   metadataBytes: 64 * 1024,
   listLimit: 500,
+  /** Characters of the body a list shows as `excerpt`. */
+  listExcerptChars: 240,
+  /**
+   * Bytes of entry text one list page may carry (the rest of the page is left for the next):
+   * 500 entries of 800 kB would be 400 MB, past a Worker's 128 MB.
+   */
+  listBytes: 4 * 1024 * 1024,
   searchLimit: 100,
   searchQueryChars: 1000,
   /**
@@ -135,11 +142,20 @@ export type EntryFields = Omit<CreateEntryInput, "kb" | "id">;
 /** `?kb=` on single-entry routes. */
 export const kbQuerySchema = z.object({ kb: kbNameSchema });
 
+/** Fields a list leaves out unless `?fields=` names them. */
+export const listExtraFields = ["body"] as const;
+
 /** `GET /api/entries` */
 export const listQuerySchema = z.object({
   kb: kbNameSchema,
   limit: queryInt(1, limits.listLimit).default(50),
   offset: queryInt(0, 1_000_000).default(0),
+  /** Comma-separated extra fields: `body` adds each entry's whole body to its excerpt. */
+  fields: z
+    .string()
+    .transform((s) => s.split(",").map((f) => f.trim()))
+    .pipe(z.array(z.enum(listExtraFields)))
+    .optional(),
 });
 
 /** `GET /api/search` */

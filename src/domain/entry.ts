@@ -1,7 +1,9 @@
 /** The entry as the API shows it, and its writable fields as stored. */
-import type { Entry } from "../shared/api-types";
+import type { Entry, EntryListItem } from "../shared/api-types";
+import type { ListedRow } from "../storage/entries";
 import type { EntryRow } from "../storage/schema";
 import type { EntryFields } from "./entry-input";
+import { entryEtag } from "./etag";
 
 /** An entry in API form: snake_case, JSON fields decoded, KB named `kb_name`. */
 export type { Entry };
@@ -29,7 +31,16 @@ export function toEntry(row: EntryRow): Entry {
     created_at: row.createdAt,
     updated_at: row.updatedAt,
     content_hash: row.contentHash,
+    version: row.version,
+    etag: entryEtag(row),
   };
+}
+
+/** Maps a listed row (an excerpt, the body only if asked for) to its API form. */
+export function toListItem(row: ListedRow): EntryListItem {
+  const { body, excerpt, ...rest } = row;
+  const { body: _none, ...entry } = toEntry({ ...rest, body: "" });
+  return body === undefined ? { ...entry, excerpt } : { ...entry, excerpt, body };
 }
 
 /** An entry's writable fields as stored columns (JSON fields encoded). */

@@ -12,6 +12,7 @@ import {
   limits,
   patchEntrySchema,
 } from "../domain/entry-input";
+import { parseIfMatch } from "../domain/etag";
 
 /** The services a tool may call: the ones the composition root puts on each request. */
 export type ToolServices = Pick<AppEnv["Variables"], "entries" | "search" | "index">;
@@ -44,9 +45,19 @@ const entryKey = z.strictObject({
 });
 
 const updateInput = z
-  .strictObject({ ...patchEntrySchema.shape, kb: entryKey.shape.kb, id: entryKey.shape.id })
+  .strictObject({
+    ...patchEntrySchema.shape,
+    kb: entryKey.shape.kb,
+    id: entryKey.shape.id,
+    if_match: z
+      .string()
+      .optional()
+      .describe(
+        "the entry's etag as last read: the update is refused (precondition_failed) if the entry changed since",
+      ),
+  })
   .refine(
-    (p) => Object.keys(p).some((k) => k !== "kb" && k !== "id"),
+    (p) => Object.keys(p).some((k) => k !== "kb" && k !== "id" && k !== "if_match"),
     "at least one field to change is required",
   );
 
@@ -81,10 +92,11 @@ export const tools: readonly ToolSpec[] = [
     name: "update_entry",
     title: "Update entry",
     description:
-      "Changes the given fields of an entry (the others keep their values). The embedding is re-queued only if the title, summary or body changed.",
+      "Changes the given fields of an entry (the others keep their values, including changes made concurrently). The embedding is re-queued only if the title, summary or body changed. Give if_match (the etag get_entry returned) to apply the change only to that version.",
     input: updateInput,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-    run: (s, { kb, id, ...patch }) => s.entries.update(kb, id, patch, "patch"),
+    run: (s, { kb, id, if_match, ...patch }) =>
+      s.entries.update(kb, id, patch, "patch", parseIfMatch(if_match)),
   }),
   defineTool({
     name: "get_entry",

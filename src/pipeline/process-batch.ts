@@ -12,8 +12,7 @@ import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/message
 import { type Db, runBatch, type Statement } from "../storage/db";
 import { writeVectorIfCurrent } from "../storage/embeddings";
 import { getEntryRowsByKeys } from "../storage/entries";
-import { type ClaimedRow, dequeue, markDone, markFailed } from "../storage/queue";
-import type { EntryRow } from "../storage/schema";
+import { type ClaimedRow, dequeue, type EmbedSource, markDone, markFailed } from "../storage/queue";
 import { backoffMs } from "./backoff";
 import { type Deadline, embedDeadline } from "./deadline";
 
@@ -129,7 +128,7 @@ export async function processClaimed(
 export async function processEntries(
   ctx: BatchContext,
   claimed: ClaimedRow[],
-  rows: EntryRow[],
+  rows: EmbedSource[],
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = {
     completed: [],
@@ -141,8 +140,8 @@ export async function processEntries(
   if (claimed.length === 0) return outcome;
   const { db } = ctx;
 
-  const byKey = new Map<string, EntryRow>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
-  const work: { claim: ClaimedRow; entry: EntryRow }[] = [];
+  const byKey = new Map<string, EmbedSource>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
+  const work: { claim: ClaimedRow; entry: EmbedSource }[] = [];
   const orphans: ClaimedRow[] = [];
   for (const claim of claimed) {
     const entry = byKey.get(`${claim.kbName}\u0000${claim.entryId}`);

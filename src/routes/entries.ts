@@ -1,5 +1,5 @@
 /** `/api/entries`: create, list, read, replace, patch, delete. */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import {
   createEntrySchema,
@@ -9,6 +9,7 @@ import {
   patchEntrySchema,
   replaceEntrySchema,
 } from "../domain/entry-input";
+import { parseIfMatch } from "../domain/etag";
 import { ApiError } from "../errors";
 import { validate } from "../middleware/validate";
 
@@ -32,18 +33,36 @@ function sameKb(queryKb: string, bodyKb: string | undefined): void {
   }
 }
 
+/** `If-Match`, parsed (400 when malformed). */
+function ifMatchOf(c: Context<AppEnv>) {
+  return parseIfMatch(c.req.header("If-Match"));
+}
+
+/**
+ * Answers with an entry and its `ETag`, so a client can send it back as `If-Match` and have its
+ * write refused (412) rather than overwrite a change it has not seen.
+ */
+function withEtag<T extends { entry: { etag: string } }>(
+  c: Context<AppEnv>,
+  result: T,
+  status: 200 | 201 = 200,
+) {
+  c.header("ETag", result.entry.etag);
+  return c.json(result, status);
+}
+
 export const entriesRoutes = new Hono<AppEnv>()
   .post("/", validate("json", createEntrySchema), async (c) => {
-    const result = await c.var.entries.create(c.req.valid("json"));
-    return c.json(result, 201);
+    return withEtag(c, await c.var.entries.create(c.req.valid("json")), 201);
   })
   .get("/", validate("query", listQuerySchema), async (c) => {
-    const { kb, limit, offset } = c.req.valid("query");
-    return c.json(await c.var.entries.list(kb, limit, offset));
+    const { kb, limit, offset, fields } = c.req.valid("query");
+    const bodies = fields?.includes("body") ?? false;
+    return c.json(await c.var.entries.list(kb, { limit, offset, bodies }));
   })
   .get("/:id", validate("query", kbQuerySchema), async (c) => {
     const { kb } = c.req.valid("query");
-    return c.json(await c.var.entries.get(kb, entryId(c.req.param("id"))));
+    return withEtag(c, await c.var.entries.get(kb, entryId(c.req.param("id"))));
   })
   .put(
     "/:id",
@@ -53,7 +72,8 @@ export const entriesRoutes = new Hono<AppEnv>()
       const { kb } = c.req.valid("query");
       const { kb: bodyKb, ...fields } = c.req.valid("json");
       sameKb(kb, bodyKb);
-      return c.json(await c.var.entries.update(kb, entryId(c.req.param("id")), fields, "replace"));
+      const id = entryId(c.req.param("id"));
+      return withEtag(c, await c.var.entries.update(kb, id, fields, "replace", ifMatchOf(c)));
     },
   )
   .patch(
@@ -64,12 +84,13 @@ export const entriesRoutes = new Hono<AppEnv>()
       const { kb } = c.req.valid("query");
       const patch = c.req.valid("json");
       sameKb(kb, patch.kb);
-      return c.json(await c.var.entries.update(kb, entryId(c.req.param("id")), patch, "patch"));
+      const id = entryId(c.req.param("id"));
+      return withEtag(c, await c.var.entries.update(kb, id, patch, "patch", ifMatchOf(c)));
     },
   )
   .delete("/:id", validate("query", kbQuerySchema), async (c) => {
     const { kb } = c.req.valid("query");
     const id = entryId(c.req.param("id"));
-    await c.var.entries.delete(kb, id);
+    await c.var.entries.delete(kb, id, ifMatchOf(c));
     return c.json({ deleted: true, kb_name: kb, id });
   });

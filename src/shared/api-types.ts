@@ -17,7 +17,14 @@ export interface Entry {
   created_at: string;
   updated_at: string;
   content_hash: string;
+  /** 1 at creation, +1 on every update. */
+  version: number;
+  /** The entry's ETag (also sent as the `ETag` header): give it as `If-Match` to write safely. */
+  etag: string;
 }
+
+/** An entry as `GET /api/entries` lists it: a short excerpt, and the body only if asked for. */
+export type EntryListItem = Omit<Entry, "body"> & { excerpt: string; body?: string };
 
 /** `POST /api/entries`, `PUT|PATCH /api/entries/:id`. */
 export interface EntryWriteResult {
@@ -41,10 +48,15 @@ export interface EntryRead {
 
 /** `GET /api/entries`. */
 export interface EntryList {
-  entries: Entry[];
+  entries: EntryListItem[];
   total: number;
   limit: number;
   offset: number;
+  /**
+   * Where the next page starts, or null at the end. A page may hold fewer than `limit` entries
+   * when their size reached the response's byte budget: continue from here.
+   */
+  next_offset: number | null;
 }
 
 /**

@@ -34,11 +34,12 @@ export function writeVectorIfCurrent(w: VectorWrite): SQL {
       vector = excluded.vector, embedded_at = excluded.embedded_at, truncated = excluded.truncated`;
 }
 
-/** Deletes an entry's vector. */
-export function deleteVector(db: Db, kbName: string, entryId: string) {
-  return db
-    .delete(entryEmbeddings)
-    .where(and(eq(entryEmbeddings.kbName, kbName), eq(entryEmbeddings.entryId, entryId)));
+/** Deletes an entry's vector once the entry is gone (see `dequeueIfNoEntry`). */
+export function deleteVectorIfNoEntry(kbName: string, entryId: string): SQL {
+  return sql`
+    DELETE FROM entry_embeddings
+     WHERE kb_name = ${kbName} AND entry_id = ${entryId}
+       AND NOT EXISTS (SELECT 1 FROM entries WHERE kb_name = ${kbName} AND id = ${entryId})`;
 }
 
 /** What is known about an entry's stored vector (without the vector). */

@@ -1,6 +1,6 @@
 /** Queries on `entries` (and its FTS index). */
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Db } from "./db";
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { type Db, runBatch } from "./db";
 import { type EntryKey, keyIn, readByKeys } from "./entry-keys";
 import { type EntryRow, entries } from "./schema";
 
@@ -17,19 +17,65 @@ export async function getEntryRow(
     .get();
 }
 
-/** A page of a KB's entries in id order, and the KB's total. */
-export async function listEntryRows(db: Db, kbName: string, limit: number, offset: number) {
-  const [rows, total] = await db.batch([
-    db
-      .select()
-      .from(entries)
-      .where(eq(entries.kbName, kbName))
-      .orderBy(asc(entries.id))
-      .limit(limit)
-      .offset(offset),
-    db.select({ n: sql<number>`count(*)` }).from(entries).where(eq(entries.kbName, kbName)),
+/** An entry as a list shows it: a short excerpt of the body, and the body only when asked. */
+export type ListedRow = Omit<EntryRow, "body"> & { excerpt: string; body?: string };
+
+/** How a list page is cut. */
+export interface ListPage {
+  limit: number;
+  offset: number;
+  /** Include each entry's body (otherwise only the excerpt). */
+  bodies: boolean;
+  /** Characters of the body in `excerpt`. */
+  excerptChars: number;
+  /**
+   * Bytes of stored text the page may carry: rows are taken in order while the rows before them
+   * hold less than this, so a page always has at least one row and ends past the budget by at
+   * most one row.
+   */
+  maxBytes: number;
+}
+
+/** Per-row bytes a list answer adds besides the text columns (keys, dates, hash, numbers). */
+const ROW_OVERHEAD_BYTES = 400;
+
+/** `e.<column> AS <property>` for the columns of `entries` but the body. */
+const LISTED_COLUMNS = sql.join(
+  Object.entries(getTableColumns(entries))
+    .filter(([key]) => key !== "body")
+    .map(([key, column]) => sql`e.${sql.identifier(column.name)} AS ${sql.identifier(key)}`),
+  sql`, `,
+);
+
+/**
+ * A page of a KB's entries in id order, and the KB's total, in one round trip. The page is sized
+ * first from the stored lengths alone (`octet_length` reads a value's size, not the value), and
+ * only the rows that fit the byte budget are read, so a page of 500 large entries never reaches
+ * the Worker whole.
+ */
+export async function listEntryRows(db: Db, kbName: string, page: ListPage) {
+  const body = page.bodies ? sql`octet_length(body)` : sql`0`;
+  const bodyColumn = page.bodies ? sql`, e.body AS body` : sql``;
+  const [listed, counted] = await runBatch(db, [
+    sql`
+      WITH page AS (
+        SELECT id, octet_length(title) + octet_length(summary) + octet_length(tags)
+                   + octet_length(metadata) + ${body} + ${ROW_OVERHEAD_BYTES} AS bytes
+          FROM entries WHERE kb_name = ${kbName}
+         ORDER BY id LIMIT ${page.limit} OFFSET ${page.offset}),
+      sized AS (
+        SELECT id, sum(bytes) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                     AS before
+          FROM page)
+      SELECT ${LISTED_COLUMNS}, substr(e.body, 1, ${page.excerptChars}) AS excerpt ${bodyColumn}
+        FROM sized JOIN entries e ON e.kb_name = ${kbName} AND e.id = sized.id
+       WHERE coalesce(sized.before, 0) < ${page.maxBytes}
+       ORDER BY e.id`,
+    sql`SELECT count(*) AS n FROM entries WHERE kb_name = ${kbName}`,
   ]);
-  return { rows, total: total[0]?.n ?? 0 };
+  const rows = (listed?.results ?? []) as unknown as ListedRow[];
+  const total = Number(counted?.results[0]?.n ?? 0);
+  return { rows, total };
 }
 
 /** Inserts a new entry; fails with a unique violation when the id exists in the KB. */
@@ -37,26 +83,48 @@ export function insertEntry(db: Db, row: EntryRow) {
   return db.insert(entries).values(row);
 }
 
+/** Which stored incarnation and version of an entry a write was planned from. */
+export interface ReadVersion {
+  version: number;
+  /** Tells a re-created entry (its version starts again at 1) from the one that was read. */
+  createdAt: string;
+}
+
+/** Matches the entry as it was read: the same version of the same incarnation. */
+function isVersion(kbName: string, id: string, read: ReadVersion) {
+  return and(
+    eq(entries.kbName, kbName),
+    eq(entries.id, id),
+    eq(entries.version, read.version),
+    eq(entries.createdAt, read.createdAt),
+  );
+}
+
 /**
- * Replaces an entry's fields, guarded by the hash the caller read: a concurrent writer that
- * changed the text in between makes this a no-op the caller detects and retries.
+ * Writes `row` over the entry only if it still has the version the caller read (`row.version`
+ * must be `read.version + 1`). Any write in between, whatever fields it changed, bumped the
+ * version, so this is a no-op (no row returned) that the caller detects and re-plans from a fresh
+ * read: no concurrent change is ever silently overwritten. The guard is part of the primary-key
+ * lookup the update does anyway.
  */
-export function updateEntryIfHash(db: Db, row: EntryRow, expectedHash: string) {
+export function updateEntryIfVersion(db: Db, row: EntryRow, read: ReadVersion) {
   const { kbName, id, createdAt: _created, ...fields } = row;
   return db
     .update(entries)
     .set(fields)
-    .where(
-      and(eq(entries.kbName, kbName), eq(entries.id, id), eq(entries.contentHash, expectedHash)),
-    )
+    .where(isVersion(kbName, id, read))
     .returning({ id: entries.id });
 }
 
-/** Deletes an entry row. */
-export function deleteEntryRow(db: Db, kbName: string, id: string) {
+/** Deletes an entry row: any version, or (with `read`) only that one. */
+export function deleteEntryRow(db: Db, kbName: string, id: string, read?: ReadVersion) {
   return db
     .delete(entries)
-    .where(and(eq(entries.kbName, kbName), eq(entries.id, id)))
+    .where(
+      read === undefined
+        ? and(eq(entries.kbName, kbName), eq(entries.id, id))
+        : isVersion(kbName, id, read),
+    )
     .returning({ id: entries.id });
 }
 

@@ -19,6 +19,7 @@ export interface EntryDigest {
   metadata: string;
   createdAt: string;
   contentHash: string;
+  version: number;
 }
 
 /** The digests of the entries that exist among `keys`. */
@@ -36,6 +37,7 @@ export async function getEntryDigests(db: Db, keys: EntryKey[]): Promise<EntryDi
         metadata: entries.metadata,
         createdAt: entries.createdAt,
         contentHash: entries.contentHash,
+        version: entries.version,
       })
       .from(entries)
       .where(keyIn(entries.kbName, entries.id, chunk)),

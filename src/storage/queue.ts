@@ -4,9 +4,9 @@
  * (`lease_until` doubles as the claim's token) so a late or duplicate worker can't overwrite a
  * newer state.
  */
-import { and, desc, eq, getTableColumns, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, lte, or, type SQL, sql } from "drizzle-orm";
 import { type Db, runBatch } from "./db";
-import { type EntryRow, embedQueue, entries, type QueueRow } from "./schema";
+import { type EntryRow, embedQueue, type QueueRow } from "./schema";
 
 /**
  * Upserts the queue row of an entry as freshly pending (coalescing: one row per entry; a
@@ -30,6 +30,17 @@ export function dequeue(db: Db, kbName: string, entryId: string) {
   return db
     .delete(embedQueue)
     .where(and(eq(embedQueue.kbName, kbName), eq(embedQueue.entryId, entryId)));
+}
+
+/**
+ * Deletes an entry's queue row once the entry is gone. After a guarded delete in the same batch,
+ * this removes the row only if that delete happened (a stale `If-Match` leaves all three alone).
+ */
+export function dequeueIfNoEntry(kbName: string, entryId: string): SQL {
+  return sql`
+    DELETE FROM embed_queue
+     WHERE kb_name = ${kbName} AND entry_id = ${entryId}
+       AND NOT EXISTS (SELECT 1 FROM entries WHERE kb_name = ${kbName} AND id = ${entryId})`;
 }
 
 /**
@@ -78,17 +89,38 @@ interface ClaimedColumns {
   content_hash: string;
 }
 
-/** The claim itself: every due row it takes gets the lease `leaseUntil`, its token. */
-function claimDueSql(now: number, leaseUntil: number, limit: number): SQL {
+/**
+ * Bytes of entry text (title, summary and body) one claim takes by default: rows are claimed, in
+ * order, while the rows before them hold less than this. A batch of 256 rows of 800 kB bodies
+ * would otherwise be 200 MB, read whole into the Worker and sent to the embedder.
+ */
+export const CLAIM_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The claim itself: every due row it takes gets the lease `leaseUntil`, its token. Up to `limit`
+ * due rows are candidates; they are sized from the stored lengths alone (`octet_length` reads a
+ * value's size, not the value) and taken in rowid order while the ones before hold less than
+ * `maxBytes`, so a claim always takes at least one row (however large) and passes the budget by
+ * at most one. A row whose entry is gone counts 0 bytes (the batch drops it).
+ */
+function claimDueSql(now: number, leaseUntil: number, limit: number, maxBytes: number): SQL {
   return sql`
+    WITH due (rid) AS (
+      SELECT rowid FROM embed_queue WHERE status = 'pending' AND next_attempt_at <= ${now}
+      UNION ALL
+      SELECT rowid FROM embed_queue WHERE status = 'processing' AND lease_until <= ${now}
+      LIMIT ${limit}),
+    sized (rid, before) AS (
+      SELECT due.rid,
+             sum(coalesce(octet_length(e.title) + octet_length(e.summary)
+                          + octet_length(e.body), 0))
+               OVER (ORDER BY due.rid ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+        FROM due JOIN embed_queue q ON q.rowid = due.rid
+        LEFT JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id)
     UPDATE embed_queue
        SET status = 'processing', attempts = attempts + 1, lease_until = ${leaseUntil},
            updated_at = ${now}
-     WHERE rowid IN (
-       SELECT rowid FROM embed_queue WHERE status = 'pending' AND next_attempt_at <= ${now}
-       UNION ALL
-       SELECT rowid FROM embed_queue WHERE status = 'processing' AND lease_until <= ${now}
-       LIMIT ${limit})
+     WHERE rowid IN (SELECT rid FROM sized WHERE coalesce(before, 0) < ${maxBytes})
     RETURNING kb_name, entry_id, attempts, queued_at, content_hash`;
 }
 
@@ -104,17 +136,19 @@ function toClaimed(rows: ClaimedColumns[], leaseUntil: number): ClaimedRow[] {
 }
 
 /**
- * Claims up to `limit` due rows: pending rows whose backoff has passed, and processing rows whose
- * lease expired (their worker died). Each claim counts as an attempt.
+ * Claims up to `limit` due rows, and at most about `maxBytes` of their text (see `claimDueSql`):
+ * pending rows whose backoff has passed, and processing rows whose lease expired (their worker
+ * died). Each claim counts as an attempt.
  */
 export async function claimDue(
   db: Db,
   now: number,
   leaseMs: number,
   limit: number,
+  maxBytes = CLAIM_BYTES,
 ): Promise<ClaimedRow[]> {
   const leaseUntil = now + leaseMs;
-  const rows = await db.all<ClaimedColumns>(claimDueSql(now, leaseUntil, limit));
+  const rows = await db.all<ClaimedColumns>(claimDueSql(now, leaseUntil, limit, maxBytes));
   return toClaimed(rows, leaseUntil);
 }
 
@@ -141,48 +175,47 @@ function toExhausted(rows: ExhaustedColumns[]): ExhaustedRow[] {
   }));
 }
 
+/** What the embedding of an entry reads of it: its key, its text and that text's hash. */
+export type EmbedSource = Pick<
+  EntryRow,
+  "kbName" | "id" | "title" | "summary" | "body" | "contentHash"
+>;
+
 /** What one claim round trip brings back. */
 export interface DueClaim {
   /** Rows whose lease expired after the last allowed attempt, failed before the claim. */
   exhausted: ExhaustedRow[];
   claimed: ClaimedRow[];
   /** The entries of the claimed rows (a row whose entry is gone has none). */
-  entries: EntryRow[];
+  entries: EmbedSource[];
 }
-
-/** Every entry column under its property name, so raw rows come back as `EntryRow`s. */
-const ENTRY_COLUMNS = sql.join(
-  Object.entries(getTableColumns(entries)).map(
-    ([key, column]) => sql`e.${sql.identifier(column.name)} AS ${sql.identifier(key)}`,
-  ),
-  sql`, `,
-);
 
 /**
  * The worker's claim in one D1 round trip (one transaction, run in order): fail the exhausted
  * expired leases (so the claim can never take a row past its last attempt), claim up to `limit`
- * due rows, and read their entries. The entries are found by the claim's lease; should another
- * claim share that lease value, its extra entries are ignored by the caller, which goes by
- * `claimed`.
+ * due rows within `maxBytes` of text, and read what embedding needs of their entries (not their
+ * metadata or tags). The entries are found by the claim's lease; should another claim share that
+ * lease value, its extra entries are ignored by the caller, which goes by `claimed`.
  */
 export async function claimDueWithEntries(
   db: Db,
-  opts: { now: number; leaseMs: number; limit: number; maxAttempts: number },
+  opts: { now: number; leaseMs: number; limit: number; maxAttempts: number; maxBytes?: number },
 ): Promise<DueClaim> {
   const { now, limit, maxAttempts } = opts;
   const leaseUntil = now + opts.leaseMs;
   const [exhausted, claimed, read] = await runBatch(db, [
     failExhaustedLeasesSql(now, maxAttempts),
-    claimDueSql(now, leaseUntil, limit),
+    claimDueSql(now, leaseUntil, limit, opts.maxBytes ?? CLAIM_BYTES),
     sql`
-      SELECT ${ENTRY_COLUMNS}
+      SELECT e.kb_name AS kbName, e.id AS id, e.title AS title, e.summary AS summary,
+             e.body AS body, e.content_hash AS contentHash
         FROM embed_queue q JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id
        WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
   ]);
   return {
     exhausted: toExhausted((exhausted?.results ?? []) as unknown as ExhaustedColumns[]),
     claimed: toClaimed((claimed?.results ?? []) as unknown as ClaimedColumns[], leaseUntil),
-    entries: (read?.results ?? []) as unknown as EntryRow[],
+    entries: (read?.results ?? []) as unknown as EmbedSource[],
   };
 }
 

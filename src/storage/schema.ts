@@ -23,6 +23,11 @@ export const entries = sqliteTable(
     updatedAt: text("updated_at").notNull(),
     /** SHA-256 of the embedded text (title, summary, body): what a vector must match. */
     contentHash: text("content_hash").notNull(),
+    /**
+     * 1 at creation, +1 on every update: every update is guarded by the version it read, so a
+     * concurrent change is never silently overwritten (see `updateEntryIfVersion`).
+     */
+    version: integer("version").notNull().default(1),
   },
   (t) => [primaryKey({ columns: [t.kbName, t.id] })],
 );

@@ -96,6 +96,22 @@ describe("POST /api/entries/batch", () => {
     expect((await entryRow("again", "alpha"))?.updated_at).toBe(stamp);
   });
 
+  it("an upsert bumps the version of what it changes, once, and of nothing else", async () => {
+    await batch({ kb: "versions", entries: three });
+    const version = async (id: string) =>
+      (
+        await env.DB.prepare("SELECT version FROM entries WHERE kb_name = 'versions' AND id = ?")
+          .bind(id)
+          .first<{ version: number }>()
+      )?.version;
+    const changed = three.map((e, i) => (i === 0 ? { ...e, importance: 2 } : e));
+    const { body } = await batch({ kb: "versions", entries: changed });
+    expect(body).toMatchObject({ updated: 1, unchanged: 2 });
+    expect([await version("alpha"), await version("beta-entry"), await version("gamma")]).toEqual([
+      2, 1, 1,
+    ]);
+  });
+
   it("re-queues only entries whose embedded text changed", async () => {
     await batch({ kb: "requeue", entries: three });
     await runDurableObjectAlarm(worker());

@@ -291,19 +291,59 @@ describe("chaos: the worker interrupted", () => {
 });
 
 describe("chaos: seeded random interleavings of writes with embedding", () => {
-  it.each(SEEDS)(`seed %i: ${STEPS} steps, then drained, hold every invariant`, async (seed) => {
-    const run = new Interleaving(createRng(seed), `chaos-seed-${seed}`);
-    for (let i = 0; i < STEPS; i++) {
-      await run.step();
+  it.each(SEEDS)(
+    `seed %i: ${STEPS} steps, then drained, hold every invariant`,
+    {
+      timeout: 60_000,
+    },
+    async (seed) => {
+      const run = new Interleaving(createRng(seed), `chaos-seed-${seed}`);
+      for (let i = 0; i < STEPS; i++) {
+        await run.step();
+        await run.check();
+      }
+      await drain();
       await run.check();
-    }
-    await drain();
-    await run.check();
-    const problems = await drainedViolations();
-    if (problems.length > 0) {
-      throw new Error(
-        `chaos seed ${seed}: ${problems.join("; ")}\n  steps:\n    ${run.log.join("\n    ")}`,
-      );
-    }
-  });
+      const problems = await drainedViolations();
+      if (problems.length > 0) {
+        throw new Error(
+          `chaos seed ${seed}: ${problems.join("; ")}\n  steps:\n    ${run.log.join("\n    ")}`,
+        );
+      }
+    },
+  );
+});
+
+/** Seeds of the races of concurrent writes to one entry; each runs RACES races (10 × 20 = 200). */
+const RACE_SEEDS = [3, 11, 23, 101, 777, 1999, 5150, 27182, 31415, 99991];
+const RACES = 20;
+
+describe("chaos: seeded races of concurrent PATCH, PUT and batch upserts to one entry", () => {
+  it.each(RACE_SEEDS)(
+    `seed %i: ${RACES} races lose no acknowledged field`,
+    {
+      timeout: 60_000,
+    },
+    async (seed) => {
+      const rng = createRng(seed);
+      // Three ids, so races meet entries fresh and long-contended, embedded or not.
+      const run = new Interleaving(rng, `chaos-race-${seed}`, 3);
+      let writes = 0;
+      for (let i = 0; i < RACES; i++) {
+        writes += await run.race();
+        // Between races, sometimes the worker runs or anything else happens.
+        if (rng.chance(0.3)) await run.step();
+        await run.check();
+      }
+      await drain();
+      await run.check();
+      expect(writes).toBeGreaterThanOrEqual(2 * RACES);
+      const problems = await drainedViolations();
+      if (problems.length > 0) {
+        throw new Error(
+          `chaos race seed ${seed}: ${problems.join("; ")}\n  steps:\n    ${run.log.join("\n    ")}`,
+        );
+      }
+    },
+  );
 });

@@ -101,6 +101,10 @@ describe("CORS_ORIGINS set", () => {
     expect((res.headers.get("Access-Control-Allow-Headers") ?? "").toLowerCase()).toContain(
       "authorization",
     );
+    // Optimistic concurrency from a page: it may send If-Match.
+    expect((res.headers.get("Access-Control-Allow-Headers") ?? "").toLowerCase()).toContain(
+      "if-match",
+    );
     expect(res.headers.get("Vary") ?? "").toMatch(/origin/i);
   });
 

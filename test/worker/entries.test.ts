@@ -225,3 +225,163 @@ describe("GET /health", () => {
     expect(await res.json()).toMatchObject({ ok: true, embed_mode: "background" });
   });
 });
+
+describe("no acknowledged change lost (issue 12, item 4)", () => {
+  type Written = { entry: { tags: string[]; importance: number; version: number; etag: string } };
+
+  it("concurrent PATCHes of different fields both land, round after round", {
+    timeout: 60_000,
+  }, async () => {
+    await createEntry({ kb: "race", title: "Contended", tags: ["t0"], importance: 1 });
+    const path = "/api/entries/contended?kb=race";
+    for (let round = 1; round <= 100; round++) {
+      const tags = [`t${round}`];
+      const importance = (round % 10) + 1;
+      const [a, b] = await Promise.all([
+        send("PATCH", path, { tags }),
+        send("PATCH", path, { importance }),
+      ]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      const got = (await (await api(path)).json()) as Written;
+      expect({ round, tags: got.entry.tags, importance: got.entry.importance }).toEqual({
+        round,
+        tags,
+        importance,
+      });
+    }
+    const final = (await (await api(path)).json()) as Written;
+    // One version per acknowledged write: 1 at creation, 200 updates.
+    expect(final.entry.version).toBe(201);
+  });
+
+  it("reads and writes carry the version and its ETag", async () => {
+    const created = await send("POST", "/api/entries", { kb: "tags", title: "Tagged" });
+    const body = (await created.json()) as Written;
+    expect(body.entry.version).toBe(1);
+    expect(created.headers.get("ETag")).toBe(body.entry.etag);
+    const read = await api("/api/entries/tagged?kb=tags");
+    expect(read.headers.get("ETag")).toBe(body.entry.etag);
+    const patched = await send("PATCH", "/api/entries/tagged?kb=tags", { importance: 3 });
+    const after = (await patched.json()) as Written;
+    expect(after.entry.version).toBe(2);
+    expect(patched.headers.get("ETag")).toBe(after.entry.etag);
+    expect(after.entry.etag).not.toBe(body.entry.etag);
+  });
+
+  /** Sends JSON with an `If-Match` header. */
+  function sendIfMatch(method: string, path: string, ifMatch: string, json?: unknown) {
+    return api(path, {
+      method,
+      headers: { "content-type": "application/json", "if-match": ifMatch },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+  }
+
+  it("If-Match: a stale ETag gets 412 on PUT, PATCH and DELETE and changes nothing", async () => {
+    const { entry } = (await (
+      await send("POST", "/api/entries", { kb: "occ", title: "Guarded", tags: ["a"] })
+    ).json()) as Written;
+    const path = "/api/entries/guarded?kb=occ";
+    // Someone else writes: the ETag read above is now stale.
+    await send("PATCH", path, { tags: ["b"] });
+    const before = await (await api(path)).json();
+    for (const [method, json] of [
+      ["PATCH", { importance: 9 }],
+      ["PUT", { title: "Guarded", tags: ["c"] }],
+      ["DELETE", undefined],
+    ] as const) {
+      const res = await sendIfMatch(method, path, entry.etag, json);
+      expect(res.status, method).toBe(412);
+      expect(await res.json()).toMatchObject({
+        error: { code: "precondition_failed", details: { version: 2 } },
+      });
+    }
+    expect(await (await api(path)).json()).toEqual(before);
+    expect((await queueRows()).filter((r) => r.kb_name === "occ")).toHaveLength(1);
+
+    // The current ETag (among others, or `*`) passes.
+    const current = (before as Written).entry.etag;
+    const ok = await sendIfMatch("PATCH", path, `"0.x", ${current}`, { importance: 9 });
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as Written).entry).toMatchObject({ tags: ["b"], importance: 9 });
+    expect((await sendIfMatch("PATCH", path, "*", { importance: 8 })).status).toBe(200);
+    const latest = ((await (await api(path)).json()) as Written).entry.etag;
+    expect((await sendIfMatch("DELETE", path, latest)).status).toBe(200);
+    expect((await api(path)).status).toBe(404);
+  });
+
+  it("If-Match: a re-created entry does not match the old one's ETag", async () => {
+    const first = (await (
+      await send("POST", "/api/entries", { kb: "occ", title: "Phoenix" })
+    ).json()) as Written;
+    await api("/api/entries/phoenix?kb=occ", { method: "DELETE" });
+    // Re-created at version 1 again, but a later creation time.
+    await new Promise((r) => setTimeout(r, 5));
+    await send("POST", "/api/entries", { kb: "occ", title: "Phoenix" });
+    const res = await sendIfMatch("PUT", "/api/entries/phoenix?kb=occ", first.entry.etag, {
+      title: "Phoenix",
+      body: "overwrite",
+    });
+    expect(res.status).toBe(412);
+  });
+
+  it.each(["3", '"3", nope', "W/"])("rejects a malformed If-Match %j with 400", async (value) => {
+    await createEntry({ kb: "occ", title: `Malformed ${value.length}` });
+    const res = await sendIfMatch("PATCH", `/api/entries/malformed-${value.length}?kb=occ`, value, {
+      importance: 2,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+  });
+});
+
+describe("lists sized by the request (issue 12, item 5)", () => {
+  type Listed = {
+    entries: { id: string; excerpt: string; body?: string }[];
+    total: number;
+    next_offset: number | null;
+  };
+
+  it("lists metadata and an excerpt; bodies only with ?fields=body", async () => {
+    await createEntry({ kb: "excerpts", title: "Long", body: `${"word ".repeat(200)}end` });
+    const res = await api("/api/entries?kb=excerpts");
+    const list = (await res.json()) as Listed;
+    expect(list.entries[0]).not.toHaveProperty("body");
+    expect(list.entries[0]?.excerpt).toBe("word ".repeat(48));
+    expect(list.next_offset).toBeNull();
+    const full = (await (await api("/api/entries?kb=excerpts&fields=body")).json()) as Listed;
+    expect(full.entries[0]?.body).toBe(`${"word ".repeat(200)}end`);
+    expect((await api("/api/entries?kb=excerpts&fields=secret")).status).toBe(400);
+  });
+
+  it("40 entries of 300 kB: a small page by default; with bodies, pages cut by bytes", {
+    timeout: 60_000,
+  }, async () => {
+    const body = "y".repeat(300_000);
+    for (let i = 0; i < 40; i++) {
+      await createEntry({ kb: "heavy", id: `h${String(i).padStart(2, "0")}`, title: "H", body });
+    }
+    const small = await api("/api/entries?kb=heavy&limit=500");
+    const text = await small.text();
+    expect(text.length).toBeLessThan(100_000);
+    expect((JSON.parse(text) as Listed).entries).toHaveLength(40);
+
+    // With bodies: each page stays near the 4 MiB budget; next_offset walks all 40 exactly once.
+    const seen: string[] = [];
+    let offset: number | null = 0;
+    let pages = 0;
+    while (offset !== null) {
+      const page = await api(`/api/entries?kb=heavy&limit=500&fields=body&offset=${offset}`);
+      const raw = await page.text();
+      expect(raw.length).toBeLessThan(4 * 1024 * 1024 + 400_000);
+      const parsed = JSON.parse(raw) as Listed;
+      expect(parsed.total).toBe(40);
+      expect(parsed.entries.every((e) => e.body === body)).toBe(true);
+      seen.push(...parsed.entries.map((e) => e.id));
+      offset = parsed.next_offset;
+      pages++;
+    }
+    expect(pages).toBeGreaterThan(2);
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => `h${String(i).padStart(2, "0")}`));
+  });
+});

@@ -180,6 +180,36 @@ describe("MCP at /mcp (official SDK client over streamable HTTP)", () => {
     );
   });
 
+  it("update_entry keeps concurrent changes, and with if_match refuses a stale version", async () => {
+    await call(client, "create_entry", { kb: "occ", title: "Shared note", tags: ["a"] });
+    type Read = { entry: { tags: string[]; importance: number; version: number; etag: string } };
+    const read = await call<Read>(client, "get_entry", { kb: "occ", id: "shared-note" });
+    // Two clients change different fields at once: both changes stay.
+    await Promise.all([
+      call(client, "update_entry", { kb: "occ", id: "shared-note", tags: ["b"] }),
+      call(client, "update_entry", { kb: "occ", id: "shared-note", importance: 9 }),
+    ]);
+    const both = await call<Read>(client, "get_entry", { kb: "occ", id: "shared-note" });
+    expect(both.entry).toMatchObject({ tags: ["b"], importance: 9, version: 3 });
+    // The etag read before those writes is stale now.
+    const stale = await callError(client, "update_entry", {
+      kb: "occ",
+      id: "shared-note",
+      importance: 1,
+      if_match: read.entry.etag,
+    });
+    expect(JSON.parse(stale)).toMatchObject({
+      error: { code: "precondition_failed", details: { version: 3 } },
+    });
+    const fresh = await call<Read>(client, "update_entry", {
+      kb: "occ",
+      id: "shared-note",
+      importance: 1,
+      if_match: both.entry.etag,
+    });
+    expect(fresh.entry).toMatchObject({ tags: ["b"], importance: 1, version: 4 });
+  });
+
   it("search finds entries by keyword, semantic and hybrid modes", async () => {
     await call(client, "create_entry", { kb: "find", title: "Reciprocal rank fusion" });
     await call(client, "create_entry", { kb: "find", title: "Durable object alarms" });

@@ -234,6 +234,8 @@ export function registerEntryCommands(program: Command): void {
           ]),
         ),
       );
-      println(`${list.entries.length} of ${list.total} (offset ${list.offset})`);
+      // A page cut short by its byte budget says where to go on.
+      const next = list.next_offset === null ? "" : `; next: --offset ${list.next_offset}`;
+      println(`${list.entries.length} of ${list.total} (offset ${list.offset}${next})`);
     });
 }

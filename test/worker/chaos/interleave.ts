@@ -2,7 +2,8 @@
  * Seeded random interleavings of writes (create, replace, patch, delete) with the embedding loop:
  * alarm runs, synchronous batches, batches held at the embedder while writes race them, evictions
  * mid-batch, a second (sync-mode) worker stealing expired leases, and embedder faults switched on
- * and off. A model of what every write answered is checked against D1 after every step.
+ * and off, and races of concurrent writes to one entry (see races.ts). A model of what every
+ * write answered is checked against D1, field by field, after every step.
  */
 import { abortAllDurableObjects } from "cloudflare:test";
 import { appFetch as api, appSend as send } from "../app-fetch";
@@ -15,12 +16,13 @@ import {
   until,
 } from "../helpers";
 import { parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./driver";
-import { alwaysViolations, storedHashes } from "./invariants";
+import { alwaysViolations, type StoredEntry, storedEntries } from "./invariants";
 import type { Rng } from "./prng";
+import { drawRace, type Fields, raceProblem, runRace } from "./races";
 import { syncSend } from "./sync-app";
 
 /** What the writes so far say a KB holds: id → its fields and content hash. */
-type Model = Map<string, { title: string; body: string; hash: string }>;
+type Model = Map<string, Fields & { hash: string }>;
 
 const WORDS = [
   "alpha",
@@ -45,6 +47,7 @@ const WORDS = [
 
 type WriteOp = "create" | "put" | "patchText" | "patchTags" | "delete" | "syncPut";
 type LoopOp =
+  | "race"
   | "burst"
   | "alarm"
   | "processNow"
@@ -64,6 +67,7 @@ const writeWeights: Record<WriteOp, number> = {
 };
 const stepWeights: Record<WriteOp | LoopOp, number> = {
   ...writeWeights,
+  race: 2,
   burst: 1.5,
   alarm: 6,
   processNow: 1,
@@ -113,7 +117,7 @@ export class Interleaving {
   /** Records a successful write's answer in the model and checks what it says about embedding. */
   private applyWrite(body: unknown, previous: string | undefined, what: string, sync = false) {
     const { entry, embedding } = body as {
-      entry: { id: string; title: string; body: string; content_hash: string };
+      entry: Fields & { id: string; content_hash: string };
       embedding: { status: string };
     };
     const changed = entry.content_hash !== previous;
@@ -125,7 +129,13 @@ export class Interleaving {
     if (!wanted.includes(embedding.status)) {
       this.fail(`${what}: embedding ${embedding.status}, expected ${wanted.join(" or ")}`);
     }
-    this.model.set(entry.id, { title: entry.title, body: entry.body, hash: entry.content_hash });
+    this.model.set(entry.id, {
+      title: entry.title,
+      body: entry.body,
+      tags: entry.tags,
+      importance: entry.importance,
+      hash: entry.content_hash,
+    });
   }
 
   /** One random write against the KB; the answer must match the model exactly. */
@@ -186,6 +196,34 @@ export class Interleaving {
     }
   }
 
+  /** The entry as D1 holds it now. */
+  private async stored(id: string): Promise<StoredEntry | undefined> {
+    return (await storedEntries([this.kb])).get(`${this.kb}/${id}`);
+  }
+
+  /**
+   * Concurrent PATCHes, PUTs and batch upserts of one existing entry: every one must be answered
+   * 200, and D1 must hold what some serial order of them gives, with no field of any lost.
+   * Returns the number of writes raced.
+   */
+  async race(id = this.rng.pick(this.ids)): Promise<number> {
+    if (!this.model.has(id)) await this.write("create", id);
+    const writes = drawRace(this.rng, () => this.text(), WORDS);
+    this.log.push(
+      `race ${id}: ${writes.map((w) => `${w.kind} ${Object.keys(w.fields)}`).join(" | ")}`,
+    );
+    const before = await this.stored(id);
+    if (!before) this.fail(`race ${id}: the entry is missing before the race`);
+    const answers = await runRace(this.kb, id, writes);
+    const after = await this.stored(id);
+    if (!after) this.fail(`race ${id}: the entry is missing after the race`);
+    const problem = raceProblem(before, writes, answers, after);
+    if (problem) this.fail(`race ${id}: ${problem}`);
+    const { version: _v, ...fields } = after;
+    this.model.set(id, fields);
+    return writes.length;
+  }
+
   /**
    * Writes to distinct entries at once. Every random draw of a write happens before its first
    * await, so starting them in order keeps the run reproducible.
@@ -213,6 +251,7 @@ export class Interleaving {
     const held = await untilHeld(run);
     this.log.push(`  batch ${held ? "held" : "had nothing to claim"}`);
     await this.randomWrites(mode === "release" ? 1 : 0, 4);
+    if (this.rng.chance(0.3)) await this.race();
     // Evicted, the old instance's batch may still finish here: with its lease expired first, it
     // is a late worker whose commit the lease guard must refuse.
     const expireFirst = mode === "evict" && this.rng.chance(0.5);
@@ -276,6 +315,9 @@ export class Interleaving {
       case "burst":
         await this.burst();
         return;
+      case "race":
+        await this.race();
+        return;
       case "retryFailed":
         this.log.push("retryFailed");
         await this.expectStatus(
@@ -293,14 +335,21 @@ export class Interleaving {
   /** Fails (with the seed and the steps so far) unless D1 holds what the model and the invariants say. */
   async check(): Promise<void> {
     const problems = await alwaysViolations(this.kb);
-    const stored = await storedHashes([this.kb]);
-    const expected = new Map([...this.model].map(([id, m]) => [`${this.kb}/${id}`, m.hash]));
-    for (const [key, hash] of expected) {
-      if (stored.get(key) !== hash)
-        problems.push(`lost write: ${key} is ${stored.get(key) ?? "absent"}`);
+    const stored = await storedEntries([this.kb]);
+    for (const [id, want] of this.model) {
+      const key = `${this.kb}/${id}`;
+      const got = stored.get(key);
+      const { version: _v, ...fields } = got ?? { version: 0 };
+      if (JSON.stringify(fields) !== JSON.stringify(want)) {
+        problems.push(
+          `lost write: ${key} is ${JSON.stringify(fields)}, not ${JSON.stringify(want)}`,
+        );
+      }
     }
     for (const key of stored.keys()) {
-      if (!expected.has(key)) problems.push(`entry that should not exist: ${key}`);
+      if (!this.model.has(key.slice(this.kb.length + 1))) {
+        problems.push(`entry that should not exist: ${key}`);
+      }
     }
     if (problems.length > 0) this.fail(problems.join("; "));
   }

@@ -162,11 +162,36 @@ export async function drainedViolations(): Promise<string[]> {
   return problems;
 }
 
-/** The entries of some KBs as `kb/id → content_hash`, to compare with what the writes said. */
-export async function storedHashes(kbs: readonly string[]): Promise<Map<string, string>> {
+/** An entry's fields as the chaos model tracks them. */
+export interface StoredEntry {
+  title: string;
+  body: string;
+  tags: string[];
+  importance: number;
+  hash: string;
+  version: number;
+}
+
+/** The entries of some KBs as `kb/id → fields`, to compare with what the writes said. */
+export async function storedEntries(kbs: readonly string[]): Promise<Map<string, StoredEntry>> {
   const list = kbs.map((kb) => `'${kb.replace(/'/g, "''")}'`).join(", ");
-  const found = await rows<Key & { content_hash: string }>(
-    `SELECT kb_name, id AS entry_id, content_hash FROM entries WHERE kb_name IN (${list})`,
+  const found = await rows<
+    Key & Omit<StoredEntry, "tags" | "hash"> & { tags: string; content_hash: string }
+  >(
+    `SELECT kb_name, id AS entry_id, title, body, tags, importance, content_hash, version
+       FROM entries WHERE kb_name IN (${list})`,
   );
-  return new Map(found.map((r) => [keyOf(r), r.content_hash]));
+  return new Map(
+    found.map((r) => [
+      keyOf(r),
+      {
+        title: r.title,
+        body: r.body,
+        tags: JSON.parse(r.tags) as string[],
+        importance: r.importance,
+        hash: r.content_hash,
+        version: r.version,
+      },
+    ]),
+  );
 }
