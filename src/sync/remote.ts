@@ -11,7 +11,7 @@ import { CliError } from "../cli/errors.js";
 import { httpSender } from "../import/http-sender.js";
 import { importKbs } from "../import/import-kbs.js";
 import type { Skipped } from "../import/read-kb.js";
-import type { Entry, EntryList, EntryRead } from "../shared/api-types.js";
+import type { Entry, EntryList, EntryListItem, EntryRead } from "../shared/api-types.js";
 import { contentOfEntry, fingerprint } from "./fingerprint.js";
 import type { LocalEntry, RemoteEntry } from "./plan.js";
 
@@ -40,6 +40,14 @@ export interface Remote {
  */
 const LIST_PAGE = 100;
 
+/** A listed entry as a whole entry: sync asks for bodies, so a missing one is a server fault. */
+export function withBody(item: EntryListItem): Entry {
+  const { excerpt: _excerpt, body, ...rest } = item;
+  if (body === undefined)
+    throw new Error(`the server listed ${item.kb_name}/${item.id} without its body`);
+  return { ...rest, body };
+}
+
 /** An entry with its fingerprint. */
 export function remoteEntry(entry: Entry): RemoteEntry {
   return { entry, hash: fingerprint(contentOfEntry(entry)) };
@@ -51,13 +59,15 @@ export function httpRemote(client: ApiClient): Remote {
   return {
     async list(kb) {
       const out = new Map<string, RemoteEntry>();
-      for (let offset = 0; ; offset += LIST_PAGE) {
-        const page = await client.request<EntryList>("GET", "/api/entries", {
-          query: { kb, limit: LIST_PAGE, offset },
+      // Pages end where the server's byte budget does: follow `next_offset`, not the limit.
+      for (let offset: number | null = 0; offset !== null; ) {
+        const page: EntryList = await client.request<EntryList>("GET", "/api/entries", {
+          query: { kb, limit: LIST_PAGE, offset, fields: "body" },
         });
-        for (const entry of page.entries) out.set(entry.id, remoteEntry(entry));
-        if (page.entries.length < LIST_PAGE) return out;
+        for (const item of page.entries) out.set(item.id, remoteEntry(withBody(item)));
+        offset = page.next_offset;
       }
+      return out;
     },
     async get(kb, id) {
       try {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diffEntries } from "../../../src/export/round-trip.js";
 import type { ImportReport } from "../../../src/import/import-kbs.js";
 import type { Entry, EntryList } from "../../../src/shared/api-types.js";
+import { withBody } from "../../../src/sync/remote.js";
 import {
   api,
   removeDir,
@@ -76,8 +77,8 @@ Leading blank lines and trailing spaces go, as the importer reads them.
 };
 
 function entriesOf(kb: string): Promise<Entry[]> {
-  return api<EntryList>(server.url, "GET", `/api/entries?kb=${kb}&limit=500`).then(
-    (l) => l.entries,
+  return api<EntryList>(server.url, "GET", `/api/entries?kb=${kb}&limit=500&fields=body`).then(
+    (l) => l.entries.map(withBody),
   );
 }
 

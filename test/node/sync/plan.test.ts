@@ -33,6 +33,8 @@ const remote = (id: string, hash: string): RemoteEntry => ({
     created_at: "2026-01-01T00:00:00Z",
     updated_at: "2026-01-01T00:00:00Z",
     content_hash: hash,
+    version: 1,
+    etag: '"1.0"',
   } satisfies Entry,
 });
 
