@@ -19,6 +19,8 @@ const settingsSchema = z.object({
   // Trimmed: a secret piped in with a trailing newline would otherwise never match any request.
   PYRITE_API_TOKEN: z.string().trim().optional(),
   CORS_ORIGINS: z.string().default(""),
+  EMBED_PASSAGES: z.enum(["on", "off"]).default("on"),
+  HYBRID_SEMANTIC_WEIGHT: z.coerce.number().min(0).max(1).default(0.2),
 });
 
 /** The service's parsed settings. */
@@ -38,6 +40,10 @@ export interface Settings {
   apiToken: string | undefined;
   /** Origins allowed by CORS; empty means CORS is closed. `*` allows any. */
   corsOrigins: string[];
+  /** Split entries into passages (`on`), or embed each whole, cut to the window (`off`). */
+  embedPassages: boolean;
+  /** Weight of the semantic list in hybrid search's fusion (the keyword list has 1 − this). */
+  hybridSemanticWeight: number;
 }
 
 const cache = new WeakMap<object, Settings>();
@@ -74,6 +80,8 @@ export function readSettings(env: object): Settings {
     corsOrigins: s.CORS_ORIGINS.split(",")
       .map((o) => o.trim())
       .filter((o) => o.length > 0),
+    embedPassages: s.EMBED_PASSAGES === "on",
+    hybridSemanticWeight: s.HYBRID_SEMANTIC_WEIGHT,
   };
   cache.set(env, settings);
   return settings;

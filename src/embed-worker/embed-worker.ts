@@ -26,6 +26,8 @@ export interface WorkerStatus {
   batch_size: number;
   max_attempts: number;
   embedded_last_minute: number;
+  /** Passages embedded in the last minute (the throughput of the embedder itself). */
+  passages_last_minute: number;
   last_error: { kb_name: string; entry_id: string; error: string; at: string } | null;
 }
 
@@ -40,6 +42,12 @@ export interface ProcessNowResult {
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
 const ALARM_BUDGET_MS = 20_000;
+/**
+ * Embedder calls in one cycle. An entry with more passages than that is handed back with its
+ * progress stored and continues next cycle, behind whatever else is due: a huge entry never
+ * holds the queue, and never becomes one giant embedder call.
+ */
+const CALLS_PER_CYCLE = 4;
 const ALL_TAG = "*";
 /** The name the single EmbedWorker is addressed by. */
 const EMBEDDER_NAME = "embedder";
@@ -125,6 +133,7 @@ export class EmbedWorker extends DurableObject<Env> {
       batch_size: this.settings.batchSize,
       max_attempts: this.settings.maxAttempts,
       embedded_last_minute: this.state.completedLastMinute(now),
+      passages_last_minute: this.state.passagesLastMinute(now),
       last_error: facts.lastError,
     };
   }
@@ -169,15 +178,13 @@ export class EmbedWorker extends DurableObject<Env> {
       maxAttempts: this.settings.maxAttempts,
     });
     this.broadcastExhausted(exhausted);
-    const outcome = await processEntries(
-      batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings),
-      claimed,
-      entries,
-    );
+    const context = batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
+    context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
+    const outcome = await processEntries(context, claimed, entries);
     // Events only after the commit that processEntries awaited; and before the run record, so
     // they don't wait behind its storage write at the output gate.
     this.broadcast([...outcome.completed, ...outcome.failed]);
-    this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
+    this.state.recordRun(Date.now(), outcome.completed.length, outcome.passages, outcome.lastError);
     return { claimed: claimed.length, outcome };
   }
 

@@ -230,6 +230,25 @@ export function markFailed(
     .returning({ status: embedQueue.status });
 }
 
+/**
+ * Hands a claimed row back unfinished, due at once and without counting the claim as an attempt:
+ * the cycle ran out of texts before the entry was complete (its vectors so far are stored, so the
+ * next claim continues where this one stopped). Only if the row is still ours.
+ */
+export function releaseClaim(db: Db, row: ClaimedRow, now: number) {
+  return db
+    .update(embedQueue)
+    .set({
+      status: "pending",
+      attempts: sql`${embedQueue.attempts} - 1`,
+      nextAttemptAt: now,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(stillClaimed(row))
+    .returning({ entryId: embedQueue.entryId });
+}
+
 const LEASE_EXPIRED = "the worker stopped while embedding this entry (lease expired)";
 
 function failExhaustedLeasesSql(now: number, maxAttempts: number): SQL {

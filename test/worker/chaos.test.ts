@@ -142,7 +142,17 @@ describe("chaos: a faulty embedder", () => {
       expect(claimed, what).toHaveLength(3);
       const outcome = await Promise.race([
         processClaimed(
-          { db, embedder, maxAttempts: 3, retryBaseMs: 1000, now: Date.now, random: () => 0.5 },
+          {
+            db,
+            embedder,
+            maxAttempts: 3,
+            retryBaseMs: 1000,
+            now: Date.now,
+            random: () => 0.5,
+            passages: true,
+            textsPerCall: 10,
+            textsPerCycle: Number.POSITIVE_INFINITY,
+          },
           claimed,
         ),
         new Promise<"stalled">((resolve) => setTimeout(() => resolve("stalled"), 5000)),
