@@ -65,7 +65,7 @@ export function createApp() {
     c.set("settings", settings);
     c.set("entries", new EntriesService(writes));
     c.set("batch", new BatchService(writes));
-    c.set("search", new SearchService(db, embedder));
+    c.set("search", new SearchService(db, embedder, Date.now, settings.hybridSemanticWeight));
     c.set(
       "index",
       new IndexService({ db, settings, embedder, worker: worker ? embedWorkerStub(c.env) : null }),

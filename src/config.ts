@@ -4,6 +4,9 @@
  */
 import { z } from "zod";
 
+/** Hybrid search's provisional weight of the semantic list (to be set by measurement). */
+export const DEFAULT_HYBRID_SEMANTIC_WEIGHT = 0.2;
+
 const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const settingsSchema = z.object({
@@ -20,7 +23,7 @@ const settingsSchema = z.object({
   PYRITE_API_TOKEN: z.string().trim().optional(),
   CORS_ORIGINS: z.string().default(""),
   EMBED_PASSAGES: z.enum(["on", "off"]).default("on"),
-  HYBRID_SEMANTIC_WEIGHT: z.coerce.number().min(0).max(1).default(0.2),
+  HYBRID_SEMANTIC_WEIGHT: z.coerce.number().min(0).max(1).default(DEFAULT_HYBRID_SEMANTIC_WEIGHT),
 });
 
 /** The service's parsed settings. */

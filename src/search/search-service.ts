@@ -1,15 +1,29 @@
 /**
- * Keyword (FTS5, bm25), semantic (cosine over the active model's vectors) and hybrid (reciprocal
- * rank fusion, k = 60) search.
+ * Keyword (FTS5, bm25), semantic (entries ranked by their best passage, by cosine over the active
+ * model's passage vectors) and hybrid (weighted reciprocal rank fusion, k = 60) search. Semantic
+ * and hybrid results carry the passage that matched.
  */
 import { sql } from "drizzle-orm";
+import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../config";
 import type { SearchQuery } from "../domain/entry-input";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import type { Db } from "../storage/db";
 import { getEntryRowsByKeys } from "../storage/entries";
+import { getPassageSpans } from "../storage/passages";
 import type { EntryRow } from "../storage/schema";
 import { ftsMatch, queryTerms } from "./fts-query";
-import { vectorIndexFor } from "./vector-index";
+import { rankByBestPassage } from "./rank-passages";
+import { type VectorIndex, vectorIndexFor } from "./vector-index";
+
+/** The passage of an entry that matched a semantic or hybrid search. */
+export interface SearchPassage {
+  /** The passage's text: `body.slice(start, end)`. */
+  text: string;
+  /** The headings it sits under, outermost first. */
+  heading_path: string[];
+  start: number;
+  end: number;
+}
 
 /** One search result. */
 export interface SearchResult {
@@ -20,6 +34,11 @@ export interface SearchResult {
   summary: string;
   snippet: string;
   score: number;
+  /**
+   * Semantic and hybrid only: the entry's passage nearest the query; null when the entry has no
+   * current passage set of the active model (not yet embedded, or its text changed since).
+   */
+  passage?: SearchPassage | null;
 }
 
 /** What a search answers. */
@@ -43,13 +62,21 @@ const RRF_K = 60;
 /** How deep each list goes before fusion (beyond the page asked for). */
 const FUSION_DEPTH = 50;
 
-type Hit = { kbName: string; entryId: string; score: number; snippet?: string };
+type Hit = { kbName: string; entryId: string; score: number; snippet?: string; seq?: number };
+
+/** The query's vector and the index it was compared with: what finds each result's passage. */
+type PassageFinder = { query: Float32Array; index: VectorIndex };
 
 export class SearchService {
+  /**
+   * `hybridSemanticWeight` weighs the semantic list in hybrid fusion (the keyword list gets the
+   * rest); with an embedder that is not semantic, hybrid is keyword search.
+   */
   constructor(
     private readonly db: Db,
     private readonly embedder: () => Embedder,
     private readonly now: () => number = Date.now,
+    private readonly hybridSemanticWeight = DEFAULT_HYBRID_SEMANTIC_WEIGHT,
   ) {}
 
   async search(q: SearchQuery): Promise<SearchResponse> {
@@ -80,12 +107,19 @@ export class SearchService {
       semantic: semantic.semantic,
       semantic_coverage: semantic.coverage,
     };
+    const finder = semantic.finder;
     if (q.mode === "semantic") {
-      return { ...withModel, results: await this.materialize(semantic.hits.slice(q.offset, want)) };
+      const page = semantic.hits.slice(q.offset, want);
+      return { ...withModel, results: await this.materialize(page, finder) };
     }
     const keyword = await this.keyword(q.q, q.kb, want + FUSION_DEPTH, 0);
-    const fused = fuse([keyword, semantic.hits]).slice(q.offset, want);
-    return { ...withModel, results: await this.materialize(fused) };
+    // Word overlap (`hash`) ranks worse than bm25 over the same words: hybrid is then keyword.
+    const weight = semantic.semantic ? this.hybridSemanticWeight : 0;
+    const fused = fuse([
+      { hits: keyword, weight: 1 - weight },
+      { hits: weight > 0 ? semantic.hits : [], weight },
+    ]).slice(q.offset, want);
+    return { ...withModel, results: await this.materialize(fused, finder) };
   }
 
   /**
@@ -116,20 +150,23 @@ export class SearchService {
     );
   }
 
-  /** Nearest vectors of the active model; entries without one are simply not found. */
+  /**
+   * Entries ranked by their nearest passages of the active model; entries without passages are
+   * simply not found.
+   */
   private async semantic(text: string, kb: string | undefined, want: number) {
     const embedder = this.embedder();
     const info = await embedder.info();
     const model = fingerprintKey(info.model);
     const index = vectorIndexFor(model);
-    const [embedded] = await Promise.all([embedder.embed([text]), index.sync(this.db, this.now())]);
+    const [embedded] = await Promise.all([embedder.embed([text]), index.sync(this.db)]);
     const query = embedded.vectors[0];
     const entries = await this.countEntries(kb);
     const vectors = Math.min(index.countIn(kb), entries);
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
-    // Over-fetch a little: hits of since-deleted entries are dropped when materialized.
-    const hits: Hit[] = query ? index.search(query, want + 10, kb) : [];
-    return { hits, model, semantic: info.semantic, coverage };
+    const hits: Hit[] = query ? rankByBestPassage(index, query, want, kb) : [];
+    const finder: PassageFinder | undefined = query ? { query, index } : undefined;
+    return { hits, model, semantic: info.semantic, coverage, finder };
   }
 
   private async countEntries(kb: string | undefined): Promise<number> {
@@ -141,18 +178,24 @@ export class SearchService {
     return row?.n ?? 0;
   }
 
-  /** Joins hits to their entries (dropping any whose entry is gone), keeping hit order. */
-  private async materialize(hits: Hit[]): Promise<SearchResult[]> {
+  /**
+   * Joins hits to their entries (dropping any whose entry is gone), keeping hit order; with a
+   * `finder` (semantic and hybrid), each result also gets its passage: the one that ranked it, or
+   * for a keyword-only hit the entry's passage nearest the query.
+   */
+  private async materialize(hits: Hit[], finder?: PassageFinder): Promise<SearchResult[]> {
     const rows = await getEntryRowsByKeys(
       this.db,
       hits.map((h) => ({ kbName: h.kbName, id: h.entryId })),
     );
     const byKey = new Map<string, EntryRow>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
+    const passages = finder ? await this.passagesOf(hits, finder) : undefined;
     const results: SearchResult[] = [];
     for (const hit of hits) {
-      const row = byKey.get(`${hit.kbName}\u0000${hit.entryId}`);
+      const key = `${hit.kbName}\u0000${hit.entryId}`;
+      const row = byKey.get(key);
       if (!row) continue;
-      results.push({
+      const result: SearchResult = {
         kb_name: row.kbName,
         id: row.id,
         title: row.title,
@@ -160,23 +203,50 @@ export class SearchService {
         summary: row.summary,
         snippet: hit.snippet ?? excerpt(row),
         score: Math.round(hit.score * 1e6) / 1e6,
-      });
+      };
+      if (passages) {
+        const span = passages.get(key);
+        // Spans hold for the text the set was split from; after an edit, until re-embedded, none.
+        result.passage =
+          span && span.contentHash === row.contentHash
+            ? {
+                text: row.body.slice(span.start, span.end),
+                heading_path: span.headingPath,
+                start: span.start,
+                end: span.end,
+              }
+            : null;
+      }
+      results.push(result);
     }
     return results;
   }
+
+  /** The passage of each hit (its own, or the entry's nearest the query), by entry key. */
+  private async passagesOf(hits: Hit[], { query, index }: PassageFinder) {
+    const keys = [];
+    for (const hit of hits) {
+      const seq = hit.seq ?? index.bestOf(query, hit.kbName, hit.entryId)?.seq;
+      if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, seq });
+    }
+    const spans = await getPassageSpans(this.db, keys);
+    return new Map(spans.map((s) => [`${s.kbName}\u0000${s.entryId}`, s]));
+  }
 }
 
-/** Reciprocal rank fusion: each list contributes 1 / (k + rank). */
-export function fuse(lists: Hit[][]): Hit[] {
+/** Weighted reciprocal rank fusion: each list contributes weight / (k + rank). */
+export function fuse(lists: { hits: Hit[]; weight: number }[]): Hit[] {
   const fused = new Map<string, Hit>();
-  for (const list of lists) {
-    list.forEach((hit, rank) => {
+  for (const { hits, weight } of lists) {
+    if (weight <= 0) continue;
+    hits.forEach((hit, rank) => {
       const key = `${hit.kbName}\u0000${hit.entryId}`;
       const prior = fused.get(key);
-      const add = 1 / (RRF_K + rank + 1);
+      const add = weight / (RRF_K + rank + 1);
       if (prior) {
         prior.score += add;
         prior.snippet ??= hit.snippet;
+        prior.seq ??= hit.seq;
       } else fused.set(key, { ...hit, score: add });
     });
   }
