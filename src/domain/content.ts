@@ -1,5 +1,5 @@
 /** What gets embedded for an entry, and the hash that identifies that exact text. */
-import { sha256Hex } from "../passages/hash";
+import { sha256Hex } from "../passages/hash.js";
 
 /** The fields of an entry that make up its embedded text. */
 export interface EmbeddedFields {

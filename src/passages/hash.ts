@@ -1,6 +1,6 @@
 /** Content addresses of passages: the same text in the same context under the same model is
  * the same vector, so an edit re-embeds only the passages whose address changed. */
-import type { Passage } from "./split";
+import type { Passage } from "./split.js";
 
 /** SHA-256 of a string's UTF-8 bytes, as lowercase hex. */
 export async function sha256Hex(text: string): Promise<string> {

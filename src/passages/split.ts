@@ -8,8 +8,8 @@
  * Sections start passages of their own, rather than being packed together, so that an edit to
  * one section changes that section's passages only: packing would shift every later boundary.
  */
-import { type Block, blockPieces, parseBlocks } from "./blocks";
-import { estimateTokens, prefixWithin } from "./tokens";
+import { type Block, blockPieces, parseBlocks } from "./blocks.js";
+import { estimateTokens, prefixWithin } from "./tokens.js";
 
 /** The fields of an entry that are split (as `EmbeddedFields`). */
 export interface SplitFields {

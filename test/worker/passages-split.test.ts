@@ -9,8 +9,6 @@ const WINDOW = 128;
 const LIMIT = Math.floor((WINDOW - 2) * 0.8);
 const on = { windowTokens: WINDOW, passages: true };
 
-const words = (n: number, seed: string) =>
-  Array.from({ length: n }, (_, i) => `${seed}${i % 7 === 0 ? "" : "word"}${i}`).join(" ");
 const sentences = (n: number, seed: string) =>
   Array.from({ length: n }, (_, i) => `The ${seed} sentence ${i} says something plain.`).join(" ");
 
