@@ -80,20 +80,18 @@ export class WorkerState {
 
   /** Entries embedded in the minute before `now`. */
   completedLastMinute(now: number): number {
-    const row = this.sql
-      .exec<{ n: number | null }>(
-        `SELECT sum(count) AS n FROM completions WHERE at >= ?`,
-        now - 60_000,
-      )
-      .toArray()[0];
-    return row?.n ?? 0;
+    return this.sumLastMinute("count", now);
   }
 
   /** Passages embedded in the minute before `now`. */
   passagesLastMinute(now: number): number {
+    return this.sumLastMinute("passages", now);
+  }
+
+  private sumLastMinute(column: "count" | "passages", now: number): number {
     const row = this.sql
       .exec<{ n: number | null }>(
-        `SELECT sum(passages) AS n FROM completions WHERE at >= ?`,
+        `SELECT sum(${column}) AS n FROM completions WHERE at >= ?`,
         now - 60_000,
       )
       .toArray()[0];

@@ -192,6 +192,9 @@ describe("a huge entry", () => {
     // Each distinct passage embedded exactly once across all those cycles (plus the small entry).
     expect(stats.texts).toBe((await count("passage_vectors", "huge", "huge")) + 1);
     await expectWholeSets("huge");
-    expect(await embedStatus("huge")).toMatchObject({ entries: 2, embedded: 2, pending: 0 });
+    const status = await embedStatus("huge");
+    expect(status).toMatchObject({ entries: 2, embedded: 2, pending: 0, passages: passages + 1 });
+    // Throughput is counted in passages: every one embedded in the last minute.
+    expect(status.passages_last_minute).toBeGreaterThanOrEqual(passages);
   });
 });
