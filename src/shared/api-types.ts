@@ -116,6 +116,8 @@ export interface SearchHit {
   summary: string;
   snippet?: string;
   score: number;
+  /** Semantic and hybrid: the passage that matched (null when the entry has no current one). */
+  passage?: { text: string; heading_path: string[]; start: number; end: number } | null;
 }
 
 /** `GET /api/search`. */
