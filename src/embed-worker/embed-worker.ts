@@ -170,8 +170,9 @@ export class EmbedWorker extends DurableObject<Env> {
   private async claimAndProcess(
     limit: number,
   ): Promise<{ claimed: number; outcome: BatchOutcome }> {
-    // One round trip: the exhausted leases fail, the claim, and the claimed rows' entries.
-    const { exhausted, claimed, entries } = await claimDueWithEntries(this.db, {
+    // One round trip: the exhausted leases fail, the claim, the claimed rows' entries and the
+    // passage vectors stored for them.
+    const { exhausted, claimed, entries, vectors } = await claimDueWithEntries(this.db, {
       now: Date.now(),
       leaseMs: this.settings.leaseMs,
       limit,
@@ -180,7 +181,7 @@ export class EmbedWorker extends DurableObject<Env> {
     this.broadcastExhausted(exhausted);
     const context = batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
     context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
-    const outcome = await processEntries(context, claimed, entries);
+    const outcome = await processEntries(context, claimed, entries, vectors);
     // Events only after the commit that processEntries awaited; and before the run record, so
     // they don't wait behind its storage write at the output gate.
     this.broadcast([...outcome.completed, ...outcome.failed]);

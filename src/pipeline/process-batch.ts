@@ -160,14 +160,16 @@ interface Item {
 }
 
 /**
- * `processClaimed` with the entries already read (in the claim's own round trip). `rows` may hold
- * entries of other rows; only the claimed rows' are used, and a claimed row without its entry is
- * an orphan, as there.
+ * `processClaimed` with the entries already read (in the claim's own round trip), and with the
+ * vectors stored for them if those were read there too (of any model; otherwise they are read
+ * here). `rows` may hold entries of other rows; only the claimed rows' are used, and a claimed row
+ * without its entry is an orphan, as there.
  */
 export async function processEntries(
   ctx: BatchContext,
   claimed: ClaimedRow[],
   rows: EntryRow[],
+  stored?: (StoredVector & { model: string })[],
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = {
     completed: [],
@@ -201,7 +203,13 @@ export async function processEntries(
   const model = info ? fingerprintKey(info.model) : "";
   const staged: SQL[] = [];
   if (info && items.length > 0) {
-    await planAll(ctx, info, model, items);
+    await planAll(
+      ctx,
+      info,
+      model,
+      items,
+      stored?.filter((v) => v.model === model),
+    );
     await embedMissing(ctx, info, model, items, deadline, staged, outcome);
   }
 
@@ -304,12 +312,15 @@ async function planAll(
   info: EmbedderInfo,
   model: string,
   items: Item[],
+  known: StoredVector[] | undefined,
 ): Promise<void> {
-  const stored = await getStoredVectorHashes(
-    ctx.db,
-    model,
-    items.map((i) => ({ kbName: i.entry.kbName, id: i.entry.id })),
-  );
+  const stored =
+    known ??
+    (await getStoredVectorHashes(
+      ctx.db,
+      model,
+      items.map((i) => ({ kbName: i.entry.kbName, id: i.entry.id })),
+    ));
   const storedBy = new Map<string, StoredVector[]>();
   for (const vector of stored) {
     const key = keyOf(vector.kbName, vector.entryId);

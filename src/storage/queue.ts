@@ -6,6 +6,7 @@
  */
 import { and, desc, eq, getTableColumns, lte, or, type SQL, sql } from "drizzle-orm";
 import { type Db, runBatch } from "./db";
+import type { StoredVector } from "./embeddings";
 import { type EntryRow, embedQueue, entries, type QueueRow } from "./schema";
 
 /**
@@ -148,6 +149,8 @@ export interface DueClaim {
   claimed: ClaimedRow[];
   /** The entries of the claimed rows (a row whose entry is gone has none). */
   entries: EntryRow[];
+  /** The passage vectors already stored for those entries, of every model. */
+  vectors: (StoredVector & { model: string })[];
 }
 
 /** Every entry column under its property name, so raw rows come back as `EntryRow`s. */
@@ -161,9 +164,9 @@ const ENTRY_COLUMNS = sql.join(
 /**
  * The worker's claim in one D1 round trip (one transaction, run in order): fail the exhausted
  * expired leases (so the claim can never take a row past its last attempt), claim up to `limit`
- * due rows, and read their entries. The entries are found by the claim's lease; should another
- * claim share that lease value, its extra entries are ignored by the caller, which goes by
- * `claimed`.
+ * due rows, and read their entries and the passage vectors stored for them (what an edit can
+ * reuse). Both are found by the claim's lease; should another claim share that lease value, its
+ * extra rows are ignored by the caller, which goes by `claimed`.
  */
 export async function claimDueWithEntries(
   db: Db,
@@ -171,18 +174,27 @@ export async function claimDueWithEntries(
 ): Promise<DueClaim> {
   const { now, limit, maxAttempts } = opts;
   const leaseUntil = now + opts.leaseMs;
-  const [exhausted, claimed, read] = await runBatch(db, [
+  const [exhausted, claimed, read, vectors] = await runBatch(db, [
     failExhaustedLeasesSql(now, maxAttempts),
     claimDueSql(now, leaseUntil, limit),
     sql`
       SELECT ${ENTRY_COLUMNS}
         FROM embed_queue q JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id
        WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
+    sql`
+      SELECT v.kb_name AS kbName, v.entry_id AS entryId, v.model, v.hash,
+             v.truncated = 1 AS truncated, v.created_at AS createdAt
+        FROM embed_queue q
+        JOIN passage_vectors v ON v.kb_name = q.kb_name AND v.entry_id = q.entry_id
+       WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
   ]);
   return {
     exhausted: toExhausted((exhausted?.results ?? []) as unknown as ExhaustedColumns[]),
     claimed: toClaimed((claimed?.results ?? []) as unknown as ClaimedColumns[], leaseUntil),
     entries: (read?.results ?? []) as unknown as EntryRow[],
+    vectors: ((vectors?.results ?? []) as unknown as (StoredVector & { model: string })[]).map(
+      (v) => ({ ...v, truncated: Boolean(v.truncated) }),
+    ),
   };
 }
 

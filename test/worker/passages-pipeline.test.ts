@@ -110,7 +110,7 @@ describe("passages through the pipeline", () => {
     });
     // The entry changes after the claim read it, before its passages are committed.
     await send("PATCH", "/api/entries/moving-target?kb=guard", { body: sectioned(5) });
-    const outcome = await processEntries(context(), claim.claimed, claim.entries);
+    const outcome = await processEntries(context(), claim.claimed, claim.entries, claim.vectors);
     expect(outcome.completed).toEqual([]);
     expect(outcome.dropped).toBe(1);
     expect(
