@@ -69,7 +69,10 @@ export function createApp() {
     c.set("settings", settings);
     c.set("entries", new EntriesService(writes));
     c.set("batch", new BatchService(writes));
-    c.set("search", new SearchService(db, embedder, settings.searchEmbedTimeoutMs));
+    c.set(
+      "search",
+      new SearchService(db, embedder, settings.searchEmbedTimeoutMs, settings.hybridSemanticWeight),
+    );
     c.set(
       "index",
       new IndexService({ db, settings, embedder, worker: worker ? embedWorkerStub(c.env) : null }),

@@ -4,6 +4,9 @@
  */
 import { z } from "zod";
 
+/** Hybrid search's provisional weight of the semantic list (to be set by measurement). */
+export const DEFAULT_HYBRID_SEMANTIC_WEIGHT = 0.2;
+
 const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const settingsSchema = z.object({
@@ -25,6 +28,8 @@ const settingsSchema = z.object({
   ALLOWED_HOSTS: z.string().default(""),
   // `production` only in wrangler.toml's [env.production]: there, writes need a token.
   PYRITE_ENV: z.enum(["local", "production"]).default("local"),
+  EMBED_PASSAGES: z.enum(["on", "off"]).default("on"),
+  HYBRID_SEMANTIC_WEIGHT: z.coerce.number().min(0).max(1).default(DEFAULT_HYBRID_SEMANTIC_WEIGHT),
 });
 
 /** The service's parsed settings. */
@@ -55,6 +60,10 @@ export interface Settings {
   allowedHosts: string[];
   /** Deployed to Cloudflare (`PYRITE_ENV=production`): writes are refused without a token. */
   deployed: boolean;
+  /** Split entries into passages (`on`), or embed each whole, cut to the window (`off`). */
+  embedPassages: boolean;
+  /** Weight of the semantic list in hybrid search's fusion (the keyword list has 1 − this). */
+  hybridSemanticWeight: number;
 }
 
 const cache = new WeakMap<object, Settings>();
@@ -101,6 +110,8 @@ export function readSettings(env: object): Settings {
     corsOrigins: list(s.CORS_ORIGINS),
     allowedHosts: list(s.ALLOWED_HOSTS).map((h) => h.toLowerCase()),
     deployed: s.PYRITE_ENV === "production",
+    embedPassages: s.EMBED_PASSAGES === "on",
+    hybridSemanticWeight: s.HYBRID_SEMANTIC_WEIGHT,
   };
   cache.set(env, settings);
   return settings;

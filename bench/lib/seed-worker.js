@@ -2,9 +2,9 @@
  * A helper worker the bench runs on its own Miniflare, bound to the server's D1 database while the
  * server is stopped (see d1-direct.ts). `POST /vectors` takes a binary body: a 4-byte
  * little-endian length, that many bytes of JSON `{kb, ids, model, dims, base}`, then
- * `ids.length × dims` float32 little-endian values. It stores each vector for its entry (with the
- * entry's current content hash) and marks the entry's queue row done with the model, in one D1
- * batch. Runs inside workerd so the rows never cross the Node ↔ workerd proxy one by one.
+ * `ids.length × dims` float32 little-endian values. It stores each vector as its entry's one
+ * passage (a whole-note set, with the entry's current content hash) and marks the entry's queue
+ * row done with the model, in one D1 batch. Runs inside workerd so the rows never cross the Node ↔ workerd proxy one by one.
  *
  * `POST /time` `{sql, params, runs}` runs one query `runs` times and answers its plan and each
  * run's milliseconds, measured here (the clock advances across D1 calls), for profiling.
@@ -16,15 +16,28 @@
  * JOIN keeps json_each as the outer loop, so each row is one primary-key lookup; `WHERE true`
  * resolves SQLite's INSERT…SELECT…ON CONFLICT parse ambiguity.
  */
+const INSERT_VECTORS = `
+  INSERT INTO passage_vectors (kb_name, entry_id, model, hash, dims, vector, truncated, created_at)
+  SELECT e.kb_name, e.id, ?1, 'seed:' || e.content_hash, ?2, unhex(j.value ->> 1), 0, ?3 + j.key
+    FROM json_each(?4) AS j CROSS JOIN entries AS e ON e.kb_name = ?5 AND e.id = j.value ->> 0
+   WHERE true
+  ON CONFLICT DO UPDATE SET vector = excluded.vector, created_at = excluded.created_at`;
+const INSERT_PASSAGES = `
+  INSERT INTO entry_passages (kb_name, entry_id, seq, model, hash, heading_path, start, end, embedded_at)
+  SELECT e.kb_name, e.id, 0, ?1, 'seed:' || e.content_hash, '[]', 0, length(e.body), ?2 + j.key
+    FROM json_each(?3) AS j CROSS JOIN entries AS e ON e.kb_name = ?4 AND e.id = j.value ->> 0
+   WHERE true
+  ON CONFLICT DO UPDATE SET model = excluded.model, hash = excluded.hash, end = excluded.end,
+    embedded_at = excluded.embedded_at`;
 const INSERT = `
   INSERT INTO entry_embeddings
-    (kb_name, entry_id, model, dims, content_hash, vector, embedded_at, truncated)
-  SELECT e.kb_name, e.id, ?1, ?2, e.content_hash, unhex(j.value ->> 1), ?3 + j.key, 0
+    (kb_name, entry_id, model, dims, content_hash, embedded_at, truncated, passages)
+  SELECT e.kb_name, e.id, ?1, ?2, e.content_hash, ?3 + j.key, 0, 1
     FROM json_each(?4) AS j CROSS JOIN entries AS e ON e.kb_name = ?5 AND e.id = j.value ->> 0
    WHERE true
   ON CONFLICT (kb_name, entry_id) DO UPDATE SET
     model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
-    vector = excluded.vector, embedded_at = excluded.embedded_at, truncated = 0
+    embedded_at = excluded.embedded_at, truncated = 0, passages = 1
   RETURNING entry_id`;
 
 const MARK_DONE = `
@@ -86,12 +99,24 @@ export default {
       return new Response("body size does not match ids × dims", { status: 400 });
     }
     const statements = [];
+    const headers = [];
     for (let first = 0; first < meta.ids.length; first += ROWS_PER_STATEMENT) {
       const rows = meta.ids.slice(first, first + ROWS_PER_STATEMENT).map((id, i) => {
         const offset = start + (first + i) * bytesPerVector;
         return [id, hex(body.subarray(offset, offset + bytesPerVector))];
       });
+      const json = JSON.stringify(rows);
       statements.push(
+        env.DB.prepare(INSERT_VECTORS).bind(
+          meta.model,
+          meta.dims,
+          meta.base + first,
+          json,
+          meta.kb,
+        ),
+        env.DB.prepare(INSERT_PASSAGES).bind(meta.model, meta.base + first, json, meta.kb),
+      );
+      headers.push(
         env.DB.prepare(INSERT).bind(
           meta.model,
           meta.dims,
@@ -102,12 +127,13 @@ export default {
       );
     }
     statements.push(
+      ...headers,
       env.DB.prepare(MARK_DONE).bind(meta.model, meta.base, meta.kb, JSON.stringify(meta.ids)),
     );
     const results = await env.DB.batch(statements);
     let written = 0;
     // Rows returned, not meta.changes: D1's count includes what the status-count triggers write.
-    for (const result of results.slice(0, -1)) written += result.results.length;
+    for (const result of results.slice(-1 - headers.length, -1)) written += result.results.length;
     return Response.json({ written });
   },
 };

@@ -89,6 +89,12 @@ function renderStatus() {
   $("fact-model").textContent = s.model
     ? `${s.model}${s.provider ? ` (${s.provider})` : ""}`
     : "unavailable";
+  // Entries are embedded as passages: how many are searchable, and the embedder's own pace.
+  $("fact-passages").textContent =
+    `${count(s.passages ?? 0)} searchable` +
+    (s.passages_last_minute === null || s.passages_last_minute === undefined
+      ? ""
+      : ` · ${count(s.passages_last_minute)}/min embedded`);
   const semantic = $("fact-semantic");
   semantic.replaceChildren(
     s.semantic
@@ -188,7 +194,12 @@ function renderEvents() {
           : message.type === "embed_complete"
             ? h("span", {
                 class: "muted",
-                text: `${message.model} · attempt ${message.attempts}`,
+                text:
+                  `${message.model} · ` +
+                  (message.passages
+                    ? `${message.passages.total} passages (${message.passages.embedded} embedded, ${message.passages.reused} reused) · `
+                    : "") +
+                  `attempt ${message.attempts}`,
               })
             : h("span");
       const item = h("li", { class: `event event-${message.type}` }, [

@@ -1,4 +1,5 @@
 /** What gets embedded for an entry, and the hash that identifies that exact text. */
+import { sha256Hex } from "../passages/hash.js";
 
 /** The fields of an entry that make up its embedded text. */
 export interface EmbeddedFields {
@@ -14,9 +15,5 @@ export function embeddedText(fields: EmbeddedFields): string {
 
 /** SHA-256 (hex) of the embedded text: a vector is current only while this still matches. */
 export async function contentHash(fields: EmbeddedFields): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(embeddedText(fields)),
-  );
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return sha256Hex(embeddedText(fields));
 }

@@ -27,6 +27,8 @@ export interface WorkerStatus {
   batch_size: number;
   max_attempts: number;
   embedded_last_minute: number;
+  /** Passages embedded in the last minute (the throughput of the embedder itself). */
+  passages_last_minute: number;
   last_error: { kb_name: string; entry_id: string; error: string; at: string } | null;
 }
 
@@ -41,6 +43,12 @@ export interface ProcessNowResult {
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
 const ALARM_BUDGET_MS = 20_000;
+/**
+ * Embedder calls in one cycle. An entry with more passages than that is handed back with its
+ * progress stored and continues next cycle, behind whatever else is due: a huge entry never
+ * holds the queue, and never becomes one giant embedder call.
+ */
+const CALLS_PER_CYCLE = 4;
 const ALL_TAG = "*";
 /** The name the single EmbedWorker is addressed by. */
 const EMBEDDER_NAME = "embedder";
@@ -126,6 +134,7 @@ export class EmbedWorker extends DurableObject<Env> {
       batch_size: this.settings.batchSize,
       max_attempts: this.settings.maxAttempts,
       embedded_last_minute: this.state.completedLastMinute(now),
+      passages_last_minute: this.state.passagesLastMinute(now),
       last_error: facts.lastError,
     };
   }
@@ -162,15 +171,15 @@ export class EmbedWorker extends DurableObject<Env> {
   private async claimAndProcess(
     limit: number,
   ): Promise<{ claimed: number; outcome: BatchOutcome }> {
-    const { claimed, outcome, events } = await embedNow(
-      batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings),
-      this.settings.leaseMs,
-      { due: limit },
-    );
+    const context = batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
+    context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
+    const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
+      due: limit,
+    });
     // Events only after the commits embedNow awaited; and before the run record, so they don't
     // wait behind its storage write at the output gate.
     this.broadcast(events);
-    this.state.recordRun(Date.now(), outcome.completed.length, outcome.lastError);
+    this.state.recordRun(Date.now(), outcome.completed.length, outcome.passages, outcome.lastError);
     return { claimed, outcome };
   }
 

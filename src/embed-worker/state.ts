@@ -21,6 +21,13 @@ export class WorkerState {
     this.sql.exec(
       `CREATE TABLE IF NOT EXISTS completions (at INTEGER NOT NULL, count INTEGER NOT NULL)`,
     );
+    // Added with passages; a table created before has no such column yet.
+    const columns = this.sql
+      .exec<{ name: string }>(`SELECT name FROM pragma_table_info('completions')`)
+      .toArray();
+    if (!columns.some((c) => c.name === "passages")) {
+      this.sql.exec(`ALTER TABLE completions ADD COLUMN passages INTEGER NOT NULL DEFAULT 0`);
+    }
     // Every run trims the rows older than a minute: a seek on this, not a scan of the minute.
     this.sql.exec(`CREATE INDEX IF NOT EXISTS completions_at ON completions (at)`);
   }
@@ -52,20 +59,39 @@ export class WorkerState {
     this.set("paused", paused);
   }
 
-  recordRun(at: number, completed: number, lastError: WorkerFacts["lastError"] | undefined): void {
+  recordRun(
+    at: number,
+    completed: number,
+    passages: number,
+    lastError: WorkerFacts["lastError"] | undefined,
+  ): void {
     this.set("lastRunAt", at);
     if (lastError) this.set("lastError", lastError);
-    if (completed > 0) {
-      this.sql.exec(`INSERT INTO completions (at, count) VALUES (?, ?)`, at, completed);
+    if (completed > 0 || passages > 0) {
+      this.sql.exec(
+        `INSERT INTO completions (at, count, passages) VALUES (?, ?, ?)`,
+        at,
+        completed,
+        passages,
+      );
     }
     this.sql.exec(`DELETE FROM completions WHERE at < ?`, at - 60_000);
   }
 
   /** Entries embedded in the minute before `now`. */
   completedLastMinute(now: number): number {
+    return this.sumLastMinute("count", now);
+  }
+
+  /** Passages embedded in the minute before `now`. */
+  passagesLastMinute(now: number): number {
+    return this.sumLastMinute("passages", now);
+  }
+
+  private sumLastMinute(column: "count" | "passages", now: number): number {
     const row = this.sql
       .exec<{ n: number | null }>(
-        `SELECT sum(count) AS n FROM completions WHERE at >= ?`,
+        `SELECT sum(${column}) AS n FROM completions WHERE at >= ?`,
         now - 60_000,
       )
       .toArray()[0];

@@ -45,13 +45,13 @@ export async function embedNow(
     const claimed = claim ? [claim] : [];
     return run(claimed.length, [], await processClaimed(ctx, claimed));
   }
-  const { exhausted, claimed, entries } = await claimDueWithEntries(ctx.db, {
+  const { exhausted, claimed, entries, vectors } = await claimDueWithEntries(ctx.db, {
     now: ctx.now(),
     leaseMs,
     limit: target.due,
     maxAttempts: ctx.maxAttempts,
   });
-  return run(claimed.length, exhausted, await processEntries(ctx, claimed, entries));
+  return run(claimed.length, exhausted, await processEntries(ctx, claimed, entries, vectors));
 }
 
 function run(claimed: number, exhausted: ExhaustedRow[], outcome: BatchOutcome): EmbedNowRun {

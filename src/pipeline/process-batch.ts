@@ -1,20 +1,36 @@
 /**
- * One cycle of the embedding pipeline over rows already claimed: read the entries, embed them in
- * one embedder call, and commit every outcome in one D1 batch. Used by the EmbedWorker's loop and
- * by synchronous embedding, so both follow the same contract.
+ * One cycle of the embedding pipeline over rows already claimed: split each entry into passages,
+ * embed the passages that have no stored vector (in calls of up to N texts across entries), and
+ * commit every outcome in one D1 batch. Used by the EmbedWorker's loop and by synchronous
+ * embedding, so both follow the same contract: the queue row, the retries and the events stay per
+ * entry, and an entry's passage set is committed whole, only while the entry holds the text that
+ * was split.
  */
+import type { SQL } from "drizzle-orm";
 import type { Settings } from "../config";
-import { embeddedText } from "../domain/content";
 import type { Embedder, EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
 import { assertValidBatch } from "../embedder/validate";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
 import { type Db, runBatch, type Statement } from "../storage/db";
-import { writeVectorIfCurrent } from "../storage/embeddings";
+import {
+  commitPassageSet,
+  getStoredVectorHashes,
+  type StoredVector,
+  stagePassageVector,
+} from "../storage/embeddings";
 import { getEntryRowsByKeys } from "../storage/entries";
-import { type ClaimedRow, dequeue, type EmbedSource, markDone, markFailed } from "../storage/queue";
+import {
+  type ClaimedRow,
+  dequeue,
+  type EmbedSource,
+  markDone,
+  markFailed,
+  releaseClaim,
+} from "../storage/queue";
 import { backoffMs } from "./backoff";
 import { type Deadline, embedDeadline } from "./deadline";
+import { addressedPassages, type PassagePlan, planPassages } from "./plan-passages";
 
 /** What processing needs from its surroundings. */
 export interface BatchContext {
@@ -24,16 +40,27 @@ export interface BatchContext {
   retryBaseMs: number;
   now: () => number;
   random: () => number;
+  /** Split entries into passages (`EMBED_PASSAGES=on`), or embed each whole, cut to the window. */
+  passages: boolean;
+  /** Most texts in one embedder call (`EMBED_BATCH_SIZE`). */
+  textsPerCall: number;
+  /**
+   * Most texts embedded in one cycle. Entries left unfinished are handed back to the queue with
+   * their progress stored, so one huge entry never holds the queue: the worker's loop picks it up
+   * again next cycle, after whatever else is due.
+   */
+  textsPerCycle: number;
 }
 
 /**
- * The context every caller builds the same way: the retry policy of `settings`, and random
- * jitter. `now` is injectable so services under test keep their own clock.
+ * The context every caller builds the same way: the retry policy and batch size of `settings`,
+ * and random jitter; a cycle embeds all it claimed (the worker narrows that). `now` is injectable
+ * so services under test keep their own clock.
  */
 export function batchContext(
   db: Db,
   embedder: Embedder,
-  settings: Pick<Settings, "maxAttempts" | "retryBaseMs">,
+  settings: Pick<Settings, "maxAttempts" | "retryBaseMs" | "batchSize" | "embedPassages">,
   now: () => number = Date.now,
 ): BatchContext {
   return {
@@ -43,12 +70,15 @@ export function batchContext(
     retryBaseMs: settings.retryBaseMs,
     now,
     random: Math.random,
+    passages: settings.embedPassages,
+    textsPerCall: settings.batchSize,
+    textsPerCycle: Number.POSITIVE_INFINITY,
   };
 }
 
 /** What became of a batch. */
 export interface BatchOutcome {
-  /** Committed vectors, one event each (sent only after the commit). */
+  /** Committed passage sets, one event per entry (sent only after the commit). */
   completed: EmbedCompleteMessage[];
   /** Rows that failed for the last allowed time. */
   failed: EmbedFailedMessage[];
@@ -56,6 +86,10 @@ export interface BatchOutcome {
   retrying: number;
   /** Rows whose entry was deleted or changed meanwhile: their result was dropped. */
   dropped: number;
+  /** Rows handed back unfinished (the cycle's texts ran out); their vectors so far are kept. */
+  yielded: number;
+  /** Passages embedded (texts the embedder turned into vectors). */
+  passages: number;
   /** Texts the embedder truncated at its token window. */
   truncated: number;
   /** The last error seen, for the status. */
@@ -71,7 +105,7 @@ function errorText(err: unknown): string {
   return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
-/** Embeds the batch in one call; if that call fails, each text alone so one bad entry can't
+/** Embeds the texts in one call; if that call fails, each text alone so one bad passage can't
  * fail its neighbours. */
 async function embedAll(
   embedder: Embedder,
@@ -106,6 +140,7 @@ async function embedAll(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const keyOf = (kbName: string, entryId: string) => `${kbName}\u0000${entryId}`;
 
 /** Embeds and commits claimed rows. Throws only if D1 itself fails (leases then recover). */
 export async function processClaimed(
@@ -120,84 +155,108 @@ export async function processClaimed(
   return processEntries(ctx, claimed, rows);
 }
 
+/** One claimed entry on its way through the cycle. */
+interface Item {
+  claim: ClaimedRow;
+  entry: EmbedSource;
+  plan: PassagePlan | null;
+  /** Vectors embedded this cycle, by passage address. */
+  embedded: Map<string, boolean>;
+  error?: string;
+}
+
 /**
- * `processClaimed` with the entries already read (in the claim's own round trip). `rows` may hold
- * entries of other rows; only the claimed rows' are used, and a claimed row without its entry is
- * an orphan, as there.
+ * `processClaimed` with the entries already read (in the claim's own round trip), and with the
+ * vectors stored for them if those were read there too (of any model; otherwise they are read
+ * here). `rows` may hold entries of other rows; only the claimed rows' are used, and a claimed row
+ * without its entry is an orphan, as there.
  */
 export async function processEntries(
   ctx: BatchContext,
   claimed: ClaimedRow[],
   rows: EmbedSource[],
+  stored?: (StoredVector & { model: string })[],
 ): Promise<BatchOutcome> {
   const outcome: BatchOutcome = {
     completed: [],
     failed: [],
     retrying: 0,
     dropped: 0,
+    yielded: 0,
+    passages: 0,
     truncated: 0,
   };
   if (claimed.length === 0) return outcome;
   const { db } = ctx;
 
-  const byKey = new Map<string, EmbedSource>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
-  const work: { claim: ClaimedRow; entry: EmbedSource }[] = [];
+  const byKey = new Map<string, EmbedSource>(rows.map((r) => [keyOf(r.kbName, r.id), r]));
+  const items: Item[] = [];
   const orphans: ClaimedRow[] = [];
   for (const claim of claimed) {
-    const entry = byKey.get(`${claim.kbName}\u0000${claim.entryId}`);
-    if (entry) work.push({ claim, entry });
+    const entry = byKey.get(keyOf(claim.kbName, claim.entryId));
+    if (entry) items.push({ claim, entry, plan: null, embedded: new Map() });
     else orphans.push(claim);
   }
 
-  let info: EmbedderInfo | undefined;
-  let attempts: Attempt[];
   const deadline = embedDeadline(Math.min(...claimed.map((c) => c.leaseUntil)), ctx.now);
+  let info: EmbedderInfo | undefined;
   try {
     info = await deadline.race(() => ctx.embedder.info(), "asking the embedder what it is");
-    attempts = await embedAll(
-      ctx.embedder,
-      info,
-      work.map((w) => embeddedText(w.entry)),
-      deadline,
-    );
   } catch (err) {
     // The embedder can't even say what it is: every row of the batch failed this attempt.
-    const error = errorText(err);
-    attempts = work.map(() => ({ ok: false, error }));
+    for (const item of items) item.error = errorText(err);
+  }
+  const model = info ? fingerprintKey(info.model) : "";
+  const staged: SQL[] = [];
+  if (info && items.length > 0) {
+    await planAll(
+      ctx,
+      info,
+      model,
+      items,
+      stored?.filter((v) => v.model === model),
+    );
+    await embedMissing(ctx, info, model, items, deadline, staged, outcome);
   }
 
   const now = ctx.now();
-  const model = info ? fingerprintKey(info.model) : "";
-  const statements: Statement[] = [];
-  const plan: ({ kind: "done"; index: number } | { kind: "fail"; index: number })[] = [];
-  for (const [index, { claim, entry }] of work.entries()) {
-    const attempt = attempts[index] ?? { ok: false, error: "no result" };
-    if (attempt.ok) {
-      if (attempt.truncated) outcome.truncated++;
+  const statements: Statement[] = [...staged];
+  const steps: { item: Item; kind: "done" | "fail" | "yield"; at: number }[] = [];
+  for (const item of items) {
+    const { claim, entry, plan } = item;
+    if (item.error !== undefined || !plan || !info) {
+      const error = item.error ?? "no result";
+      const terminal = claim.attempts >= ctx.maxAttempts;
+      const next = now + backoffMs(ctx.retryBaseMs, claim.attempts, ctx.random);
+      steps.push({ item, kind: "fail", at: statements.length });
+      statements.push(markFailed(db, claim, error, terminal, next, now));
+      outcome.lastError = { kb_name: claim.kbName, entry_id: claim.entryId, error, at: iso(now) };
+    } else if (plan.missing.every((m) => item.embedded.has(m.hash))) {
+      const truncated =
+        plan.truncated.size > 0 || [...item.embedded.values()].some((cut) => cut === true);
+      steps.push({ item, kind: "done", at: statements.length });
       statements.push(
-        writeVectorIfCurrent({
+        ...commitPassageSet({
           kbName: entry.kbName,
           entryId: entry.id,
-          model,
           contentHash: entry.contentHash,
-          vector: attempt.vector,
-          truncated: attempt.truncated,
+          model,
+          dims: info.model.dims,
+          passages: plan.passages.map((p) => ({
+            seq: p.seq,
+            hash: p.hash,
+            headingPath: p.headingPath,
+            start: p.start,
+            end: p.end,
+          })),
+          truncated,
           embeddedAt: now,
         }),
         markDone(db, claim, model, now),
       );
-      plan.push({ kind: "done", index });
     } else {
-      const terminal = claim.attempts >= ctx.maxAttempts;
-      const next = now + backoffMs(ctx.retryBaseMs, claim.attempts, ctx.random);
-      statements.push(markFailed(db, claim, attempt.error, terminal, next, now));
-      plan.push({ kind: "fail", index });
-      outcome.lastError = {
-        kb_name: claim.kbName,
-        entry_id: claim.entryId,
-        error: attempt.error,
-        at: iso(now),
-      };
+      steps.push({ item, kind: "yield", at: statements.length });
+      statements.push(releaseClaim(db, claim, now));
     }
   }
   // A claimed row without its entry is a leftover of a delete; remove it.
@@ -206,43 +265,44 @@ export async function processEntries(
 
   const results = await runBatch(db, statements);
 
-  let cursor = 0;
-  for (const step of plan) {
-    const item = work[step.index];
-    const attempt = attempts[step.index];
-    if (!item || !attempt) continue;
-    const { claim, entry } = item;
+  for (const { item, kind, at } of steps) {
+    const { claim, entry, plan } = item;
     const base = {
       kb_name: claim.kbName,
       entry_id: claim.entryId,
       attempts: claim.attempts,
       queued_at: iso(claim.queuedAt),
     };
-    if (step.kind === "done") {
-      const written = results[cursor];
-      cursor += 2;
-      if ((written?.meta.changes ?? 0) > 0) {
+    if (kind === "done" && plan) {
+      // The header's upsert changed a row exactly when the whole set was committed.
+      if ((results[at]?.meta.changes ?? 0) > 0) {
+        const reused = plan.passages.filter((p) => plan.older.has(p.hash)).length;
+        const fresh = new Set(
+          plan.passages.filter((p) => !plan.older.has(p.hash)).map((p) => p.hash),
+        );
         outcome.completed.push({
           type: "embed_complete",
           ...base,
           content_hash: entry.contentHash,
           model,
           embedded_at: iso(now),
+          passages: { total: plan.passages.length, embedded: fresh.size, reused },
         });
       } else {
         outcome.dropped++;
       }
+    } else if (kind === "yield") {
+      if ((results[at]?.results.length ?? 0) > 0) outcome.yielded++;
     } else {
-      const status = results[cursor]?.results[0]?.status;
-      cursor += 1;
-      if (status === "failed" && !attempt.ok) {
+      const status = results[at]?.results[0]?.status;
+      if (status === "failed") {
         outcome.failed.push({
           type: "embed_failed",
           ...base,
           content_hash: entry.contentHash,
           model: model || null,
           embedded_at: null,
-          error: attempt.error,
+          error: item.error ?? "no result",
         });
       } else if (status === "pending") {
         outcome.retrying++;
@@ -250,4 +310,102 @@ export async function processEntries(
     }
   }
   return outcome;
+}
+
+/** Splits and addresses every entry, and compares with the vectors stored for them. */
+async function planAll(
+  ctx: BatchContext,
+  info: EmbedderInfo,
+  model: string,
+  items: Item[],
+  known: StoredVector[] | undefined,
+): Promise<void> {
+  const stored =
+    known ??
+    (await getStoredVectorHashes(
+      ctx.db,
+      model,
+      items.map((i) => ({ kbName: i.entry.kbName, id: i.entry.id })),
+    ));
+  const storedBy = new Map<string, StoredVector[]>();
+  for (const vector of stored) {
+    const key = keyOf(vector.kbName, vector.entryId);
+    const list = storedBy.get(key);
+    if (list) list.push(vector);
+    else storedBy.set(key, [vector]);
+  }
+  for (const item of items) {
+    const passages = await addressedPassages(item.entry, {
+      model,
+      windowTokens: info.maxTokens,
+      passages: ctx.passages,
+    });
+    const have = storedBy.get(keyOf(item.entry.kbName, item.entry.id)) ?? [];
+    item.plan = planPassages(passages, have, item.claim.queuedAt);
+  }
+}
+
+/**
+ * Embeds the missing passages in calls of up to `textsPerCall` texts across entries, smallest
+ * entries first (a huge entry takes what is left of the cycle, never the small ones' turn), up to
+ * `textsPerCycle`. Each call's vectors are stored before the next call, so the progress of a huge
+ * entry survives; the last call's go into `staged`, to commit with the cycle's outcomes.
+ */
+async function embedMissing(
+  ctx: BatchContext,
+  info: EmbedderInfo,
+  model: string,
+  items: Item[],
+  deadline: Deadline,
+  staged: SQL[],
+  outcome: BatchOutcome,
+): Promise<void> {
+  const order = [...items].sort(
+    (a, b) => (a.plan?.missing.length ?? 0) - (b.plan?.missing.length ?? 0),
+  );
+  const queue = order.flatMap((item) => (item.plan?.missing ?? []).map((m) => ({ item, ...m })));
+  let budget = ctx.textsPerCycle;
+  let cursor = 0;
+  while (cursor < queue.length && budget > 0) {
+    const take: typeof queue = [];
+    while (take.length < Math.min(ctx.textsPerCall, budget) && cursor < queue.length) {
+      const next = queue[cursor++];
+      // An entry with a failed passage has failed this attempt: embed no more of it.
+      if (next && next.item.error === undefined) take.push(next);
+    }
+    if (take.length === 0) break;
+    budget -= take.length;
+    if (staged.length > 0) await runBatch(ctx.db, staged.splice(0));
+    const attempts = await embedAll(
+      ctx.embedder,
+      info,
+      take.map((t) => t.input),
+      deadline,
+    );
+    const now = ctx.now();
+    for (const [i, { item, hash }] of take.entries()) {
+      const attempt = attempts[i] ?? { ok: false, error: "no result" };
+      if (!attempt.ok) {
+        item.error ??= attempt.error;
+        continue;
+      }
+      outcome.passages++;
+      if (attempt.truncated) outcome.truncated++;
+      item.embedded.set(hash, attempt.truncated);
+      staged.push(
+        stagePassageVector(
+          {
+            kbName: item.entry.kbName,
+            entryId: item.entry.id,
+            contentHash: item.entry.contentHash,
+            model,
+            hash,
+            vector: attempt.vector,
+            truncated: attempt.truncated,
+          },
+          now,
+        ),
+      );
+    }
+  }
 }

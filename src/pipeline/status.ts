@@ -43,10 +43,13 @@ export async function readEmbedStatus(
   let activeVectors = 0;
   let otherVectors = 0;
   let truncated = 0;
+  let passages = 0;
   for (const row of (countRows?.results ?? []) as CountRow[]) {
     const n = Number(row.n);
     if (row.metric === "entries") entries += n;
-    else if (row.metric === "vectors") {
+    else if (row.metric === "passages") {
+      if (row.model === model) passages += n;
+    } else if (row.metric === "vectors") {
       if (row.model === model) {
         activeVectors += n;
         truncated += Number(row.truncated);
@@ -59,9 +62,10 @@ export async function readEmbedStatus(
     }
   }
   const oldestPending = (oldest?.results[0]?.at as number | null | undefined) ?? null;
-  const { last_error, embedded_last_minute, ...worker } = opts.worker ?? {
+  const { last_error, embedded_last_minute, passages_last_minute, ...worker } = opts.worker ?? {
     last_error: null,
     embedded_last_minute: null,
+    passages_last_minute: null,
     state: "absent" as const,
   };
   return {
@@ -76,11 +80,13 @@ export async function readEmbedStatus(
     // Another model's vectors, plus active-model vectors of text that has changed since.
     stale: otherVectors + Math.max(0, activeVectors - embedded),
     truncated,
+    passages,
     oldest_pending_age_ms: oldestPending === null ? null : Math.max(0, opts.now - oldestPending),
     expired_leases: Number(expired?.results[0]?.n ?? 0),
     last_error,
     worker,
     throughput_last_minute: embedded_last_minute,
+    passages_last_minute,
     model: opts.info ? model : null,
     provider: opts.info?.provider ?? null,
     semantic: opts.info?.semantic ?? false,

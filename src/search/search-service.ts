@@ -1,6 +1,7 @@
 /**
- * Keyword (FTS5, bm25), semantic (cosine over the active model's vectors) and hybrid (reciprocal
- * rank fusion, k = 60) search.
+ * Keyword (FTS5, bm25), semantic (entries ranked by their best passage, by cosine over the active
+ * model's passage vectors) and hybrid (weighted reciprocal rank fusion, k = 60) search. Semantic
+ * and hybrid results carry the passage that matched.
  *
  * Every read is bounded by bytes as well as rows: candidates are keys and scores only, snippets
  * (which make FTS5 read and tokenize the whole body) are computed for the returned page only, and
@@ -9,14 +10,27 @@
  * answers 503.
  */
 import { sql } from "drizzle-orm";
+import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../config";
 import type { SearchQuery } from "../domain/entry-input";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
 import { withTimeout } from "../shared/timeout";
 import type { Db } from "../storage/db";
 import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
+import { getPassageSpans } from "../storage/passages";
 import { ftsMatch, queryTerms } from "./fts-query";
-import { vectorIndexFor } from "./vector-index";
+import { rankByBestPassage } from "./rank-passages";
+import { type VectorIndex, vectorIndexFor } from "./vector-index";
+
+/** The passage of an entry that matched a semantic or hybrid search. */
+export interface SearchPassage {
+  /** The passage's text: `body.slice(start, end)`. */
+  text: string;
+  /** The headings it sits under, outermost first. */
+  heading_path: string[];
+  start: number;
+  end: number;
+}
 
 /** One search result. */
 export interface SearchResult {
@@ -27,6 +41,11 @@ export interface SearchResult {
   summary: string;
   snippet: string;
   score: number;
+  /**
+   * Semantic and hybrid only: the entry's passage nearest the query; null when the entry has no
+   * current passage set of the active model (not yet embedded, or its text changed since).
+   */
+  passage?: SearchPassage | null;
 }
 
 /** Why a search answered with less than it was asked for. */
@@ -71,16 +90,26 @@ type Hit = {
   snippet?: string;
   /** The FTS row of a keyword hit, to compute its snippet once it is on the page. */
   rowid?: number;
+  /** The passage that ranked a semantic hit. */
+  seq?: number;
 };
+
+/** The query's vector and the index it was compared with: what finds each result's passage. */
+type PassageFinder = { query: Float32Array; index: VectorIndex };
 
 /** Keyword hits and the FTS5 expression that found them (null when the query has no terms). */
 type KeywordHits = { hits: Hit[]; match: string | null };
 
 export class SearchService {
+  /**
+   * `hybridSemanticWeight` weighs the semantic list in hybrid fusion (the keyword list gets the
+   * rest); with an embedder that is not semantic, hybrid is keyword search.
+   */
   constructor(
     private readonly db: Db,
     private readonly embedder: () => Embedder,
     private readonly embedTimeoutMs: number,
+    private readonly hybridSemanticWeight = DEFAULT_HYBRID_SEMANTIC_WEIGHT,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -105,7 +134,7 @@ export class SearchService {
     if (q.mode === "semantic") {
       const semantic = await this.semantic(q.q, q.kb, want);
       const page = semantic.hits.slice(q.offset, want);
-      return { ...base, ...semantic.facts, results: await this.materialize(page) };
+      return { ...base, ...semantic.facts, results: await this.materialize(page, semantic.finder) };
     }
     // Hybrid: both lists at once; a failed embedder costs the semantic list, not the answer.
     const [keyword, semantic] = await Promise.all([
@@ -113,14 +142,20 @@ export class SearchService {
       this.semantic(q.q, q.kb, want + FUSION_DEPTH).catch((err: unknown) => {
         if (err instanceof ApiError && err.code === "embedder_unavailable") {
           const degraded: Degraded = { code: "embedder_unavailable", message: err.message };
-          return { hits: [], facts: { degraded } };
+          return { hits: [], finder: undefined, facts: { degraded } };
         }
         throw err;
       }),
     ]);
-    const page = fuse([keyword.hits, semantic.hits]).slice(q.offset, want);
+    // Word overlap (`hash`) ranks worse than bm25 over the same words: hybrid is then keyword.
+    const weight =
+      "semantic" in semantic.facts && semantic.facts.semantic ? this.hybridSemanticWeight : 0;
+    const page = fuse([
+      { hits: keyword.hits, weight: 1 - weight },
+      { hits: semantic.hits, weight },
+    ]).slice(q.offset, want);
     await this.addSnippets(page, keyword.match);
-    return { ...base, ...semantic.facts, results: await this.materialize(page) };
+    return { ...base, ...semantic.facts, results: await this.materialize(page, semantic.finder) };
   }
 
   /**
@@ -183,8 +218,9 @@ export class SearchService {
   }
 
   /**
-   * Nearest vectors of the active model; entries without one are simply not found. Throws
-   * `503 embedder_unavailable` when the embedder fails or misses the deadline.
+   * Entries ranked by their nearest passages of the active model; entries without passages are
+   * simply not found. Throws `503 embedder_unavailable` when the embedder fails or misses the
+   * deadline.
    */
   private async semantic(text: string, kb: string | undefined, want: number) {
     const embedder = this.embedder();
@@ -194,15 +230,15 @@ export class SearchService {
     const index = vectorIndexFor(model);
     const [embedded] = await Promise.all([
       this.beforeDeadline(embedder.embed([text]), end),
-      index.sync(this.db, this.now()),
+      index.sync(this.db),
     ]);
     const query = embedded.vectors[0];
     const entries = await this.countEntries(kb);
     const vectors = Math.min(index.countIn(kb), entries);
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
-    // Over-fetch a little: hits of since-deleted entries are dropped when materialized.
-    const hits: Hit[] = query ? index.search(query, want + 10, kb) : [];
-    return { hits, facts: { model, semantic: info.semantic, semantic_coverage: coverage } };
+    const hits: Hit[] = query ? rankByBestPassage(index, query, want, kb) : [];
+    const finder: PassageFinder | undefined = query ? { query, index } : undefined;
+    return { hits, finder, facts: { model, semantic: info.semantic, semantic_coverage: coverage } };
   }
 
   /** An embedder call that must answer by `end`; any failure is `503 embedder_unavailable`. */
@@ -228,19 +264,25 @@ export class SearchService {
     return row?.n ?? 0;
   }
 
-  /** Joins hits to their entries (dropping any whose entry is gone), keeping hit order. */
-  private async materialize(hits: Hit[]): Promise<SearchResult[]> {
+  /**
+   * Joins hits to their entries (dropping any whose entry is gone), keeping hit order; with a
+   * `finder` (semantic and hybrid), each result also gets its passage: the one that ranked it, or
+   * for a keyword-only hit the entry's passage nearest the query.
+   */
+  private async materialize(hits: Hit[], finder?: PassageFinder): Promise<SearchResult[]> {
     const rows = await getEntryHeadsByKeys(
       this.db,
       hits.map((h) => ({ kbName: h.kbName, id: h.entryId })),
       EXCERPT_READ_CHARS,
     );
     const byKey = new Map<string, EntryHead>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
+    const passages = finder ? await this.passagesOf(hits, finder) : undefined;
     const results: SearchResult[] = [];
     for (const hit of hits) {
-      const row = byKey.get(`${hit.kbName}\u0000${hit.entryId}`);
+      const key = `${hit.kbName}\u0000${hit.entryId}`;
+      const row = byKey.get(key);
       if (!row) continue;
-      results.push({
+      const result: SearchResult = {
         kb_name: row.kbName,
         id: row.id,
         title: row.title,
@@ -248,9 +290,28 @@ export class SearchService {
         summary: row.summary,
         snippet: hit.snippet ?? excerpt(row),
         score: Math.round(hit.score * 1e6) / 1e6,
-      });
+      };
+      if (passages) {
+        const span = passages.get(key);
+        result.passage =
+          span && span.text !== null
+            ? { text: span.text, heading_path: span.headingPath, start: span.start, end: span.end }
+            : null;
+      }
+      results.push(result);
     }
     return results;
+  }
+
+  /** The passage of each hit (its own, or the entry's nearest the query), by entry key. */
+  private async passagesOf(hits: Hit[], { query, index }: PassageFinder) {
+    const keys = [];
+    for (const hit of hits) {
+      const seq = hit.seq ?? index.bestOf(query, hit.kbName, hit.entryId)?.seq;
+      if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, seq });
+    }
+    const spans = await getPassageSpans(this.db, keys);
+    return new Map(spans.map((s) => [`${s.kbName}\u0000${s.entryId}`, s]));
   }
 }
 
@@ -258,18 +319,20 @@ function unavailable(message: string): ApiError {
   return new ApiError(503, "embedder_unavailable", message);
 }
 
-/** Reciprocal rank fusion: each list contributes 1 / (k + rank). */
-export function fuse(lists: Hit[][]): Hit[] {
+/** Weighted reciprocal rank fusion: each list contributes weight / (k + rank). */
+export function fuse(lists: { hits: Hit[]; weight: number }[]): Hit[] {
   const fused = new Map<string, Hit>();
-  for (const list of lists) {
-    list.forEach((hit, rank) => {
+  for (const { hits, weight } of lists) {
+    if (weight <= 0) continue;
+    hits.forEach((hit, rank) => {
       const key = `${hit.kbName}\u0000${hit.entryId}`;
       const prior = fused.get(key);
-      const add = 1 / (RRF_K + rank + 1);
+      const add = weight / (RRF_K + rank + 1);
       if (prior) {
         prior.score += add;
         prior.snippet ??= hit.snippet;
         prior.rowid ??= hit.rowid;
+        prior.seq ??= hit.seq;
       } else fused.set(key, { ...hit, score: add });
     });
   }

@@ -76,6 +76,9 @@ export interface EmbedStatus {
   missing: number;
   /** Vectors of another model or of an older text. */
   stale: number;
+  /** Passages (with their vectors) searchable under the active model. */
+  passages: number;
+  /** Entries with a passage cut at the model's window. */
   truncated: number;
   oldest_pending_age_ms: number | null;
   expired_leases: number;
@@ -89,7 +92,10 @@ export interface EmbedStatus {
         max_attempts: number;
       }
     | { state: "absent" };
+  /** Entries embedded in the last minute. */
   throughput_last_minute: number | null;
+  /** Passages embedded in the last minute: the embedder's own throughput. */
+  passages_last_minute: number | null;
   model: string | null;
   provider: string | null;
   semantic: boolean;
@@ -122,6 +128,8 @@ export interface SearchHit {
   summary: string;
   snippet?: string;
   score: number;
+  /** Semantic and hybrid: the passage that matched (null when the entry has no current one). */
+  passage?: { text: string; heading_path: string[]; start: number; end: number } | null;
 }
 
 /** `GET /api/search`. */

@@ -14,12 +14,17 @@ interface EntryEventBase {
   embedded_at: string | null;
 }
 
-/** The entry's vector for `content_hash` is committed and searchable. */
+/** The entry's passage set for `content_hash` is committed and searchable. */
 export interface EmbedCompleteMessage extends EntryEventBase {
   type: "embed_complete";
   content_hash: string;
   model: string;
   embedded_at: string;
+  /**
+   * The set's passages: `embedded` vectors were computed for this version of the entry, `reused`
+   * passages kept the vector of an earlier version (their text and context did not change).
+   */
+  passages: { total: number; embedded: number; reused: number };
 }
 
 /** Embedding failed for the last allowed time; the row is `failed` until retried. */

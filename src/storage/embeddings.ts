@@ -1,37 +1,160 @@
-/** Queries on `entry_embeddings`. */
+/**
+ * Queries on an entry's embedding: its passage vectors (`passage_vectors`), its committed passage
+ * set (`entry_passages`) and the set's header (`entry_embeddings`). Every write is guarded by the
+ * entry still holding the content hash that was split, so a result for a deleted or since-updated
+ * entry is dropped (the newer version is already queued).
+ */
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db";
-import { type EmbeddingRow, entryEmbeddings } from "./schema";
+import { type EntryKey, keyIn, readByKeys } from "./entry-keys";
+import { type EmbeddingRow, entryEmbeddings, passageVectors } from "./schema";
 import { encodeVector } from "./vector-codec";
 
-/** A computed vector and what it was computed from. */
-export interface VectorWrite {
+/** The guard of every write: the entry exists and holds exactly `contentHash`. */
+function entryHolds(kbName: string, entryId: string, contentHash: string): SQL {
+  return sql`EXISTS (SELECT 1 FROM entries
+                      WHERE kb_name = ${kbName} AND id = ${entryId}
+                        AND content_hash = ${contentHash})`;
+}
+
+/** A vector computed for one passage of an entry's text `contentHash`. */
+export interface PassageVectorWrite {
   kbName: string;
   entryId: string;
-  model: string;
   contentHash: string;
+  model: string;
+  hash: string;
   vector: Float32Array;
+  truncated: boolean;
+}
+
+/**
+ * Stores a passage's vector as soon as it is embedded, before its set is committed: a huge entry
+ * is embedded over several batches, and a retry after a crash reuses what was stored. Not yet
+ * searchable (nothing in `entry_passages` points at it). Content-addressed, so writing it twice
+ * is harmless.
+ */
+export function stagePassageVector(w: PassageVectorWrite, now: number): SQL {
+  return sql`
+    INSERT INTO passage_vectors
+      (kb_name, entry_id, model, hash, dims, vector, truncated, created_at)
+    SELECT ${w.kbName}, ${w.entryId}, ${w.model}, ${w.hash}, ${w.vector.length},
+           ${encodeVector(w.vector)}, ${w.truncated ? 1 : 0}, ${now}
+     WHERE ${entryHolds(w.kbName, w.entryId, w.contentHash)}
+    ON CONFLICT DO NOTHING`;
+}
+
+/** A vector already stored for an entry. */
+export interface StoredVector {
+  kbName: string;
+  entryId: string;
+  hash: string;
+  truncated: boolean;
+  /** When it was embedded: before the entry was queued means kept from an earlier version. */
+  createdAt: number;
+}
+
+/** The hashes of the vectors of `model` stored for these entries (whatever set they belong to). */
+export async function getStoredVectorHashes(
+  db: Db,
+  model: string,
+  keys: EntryKey[],
+): Promise<StoredVector[]> {
+  const rows = await readByKeys(keys, (chunk) =>
+    db
+      .select({
+        kbName: passageVectors.kbName,
+        entryId: passageVectors.entryId,
+        hash: passageVectors.hash,
+        truncated: passageVectors.truncated,
+        createdAt: passageVectors.createdAt,
+      })
+      .from(passageVectors)
+      .where(
+        and(
+          keyIn(passageVectors.kbName, passageVectors.entryId, chunk),
+          eq(passageVectors.model, model),
+        ),
+      ),
+  );
+  return rows.map((r) => ({ ...r, truncated: r.truncated === 1 }));
+}
+
+/** One passage of a set to commit (its vector already stored under `hash`). */
+export interface PassageRowWrite {
+  seq: number;
+  hash: string;
+  headingPath: string[];
+  start: number;
+  end: number;
+}
+
+/** An entry's complete passage set, computed from its text `contentHash`. */
+export interface PassageSetWrite {
+  kbName: string;
+  entryId: string;
+  contentHash: string;
+  model: string;
+  dims: number;
+  passages: PassageRowWrite[];
   truncated: boolean;
   embeddedAt: number;
 }
 
+/** Passages per INSERT: one JSON parameter each (D1 allows 100 parameters a statement). */
+const PASSAGES_PER_STATEMENT = 200;
+
 /**
- * Stores a vector only if the entry still exists with exactly the hash that was embedded: a
- * result for a deleted or since-updated entry is dropped (the newer version is already queued).
+ * The statements that commit a passage set, to run in one D1 batch (atomic) with the queue row's
+ * `markDone`. The first is the header's upsert: it changes a row exactly when the entry still
+ * holds the text that was split, and then every other statement takes effect too (same guard);
+ * otherwise none does. The set replaces the previous one whole, and the entry's vectors that no
+ * passage uses any more are deleted.
  */
-export function writeVectorIfCurrent(w: VectorWrite): SQL {
-  const blob = encodeVector(w.vector);
-  return sql`
-    INSERT INTO entry_embeddings
-      (kb_name, entry_id, model, dims, content_hash, vector, embedded_at, truncated)
-    SELECT ${w.kbName}, ${w.entryId}, ${w.model}, ${w.vector.length}, ${w.contentHash},
-           ${blob}, ${w.embeddedAt}, ${w.truncated ? 1 : 0}
-     WHERE EXISTS (SELECT 1 FROM entries
-                    WHERE kb_name = ${w.kbName} AND id = ${w.entryId}
-                      AND content_hash = ${w.contentHash})
-    ON CONFLICT (kb_name, entry_id) DO UPDATE SET
-      model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
-      vector = excluded.vector, embedded_at = excluded.embedded_at, truncated = excluded.truncated`;
+export function commitPassageSet(w: PassageSetWrite): SQL[] {
+  const holds = entryHolds(w.kbName, w.entryId, w.contentHash);
+  const statements: SQL[] = [
+    sql`
+      INSERT INTO entry_embeddings
+        (kb_name, entry_id, model, dims, content_hash, embedded_at, truncated, passages)
+      SELECT ${w.kbName}, ${w.entryId}, ${w.model}, ${w.dims}, ${w.contentHash},
+             ${w.embeddedAt}, ${w.truncated ? 1 : 0}, ${w.passages.length}
+       WHERE ${holds}
+      ON CONFLICT (kb_name, entry_id) DO UPDATE SET
+        model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
+        embedded_at = excluded.embedded_at, truncated = excluded.truncated,
+        passages = excluded.passages`,
+    sql`DELETE FROM entry_passages
+         WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND ${holds}`,
+  ];
+  for (let i = 0; i < w.passages.length; i += PASSAGES_PER_STATEMENT) {
+    const rows = w.passages.slice(i, i + PASSAGES_PER_STATEMENT).map((p) => ({
+      seq: p.seq,
+      hash: p.hash,
+      heading_path: JSON.stringify(p.headingPath),
+      start: p.start,
+      end: p.end,
+    }));
+    // Joined to the stored vectors: a passage never points at a vector that is not there.
+    statements.push(sql`
+      INSERT INTO entry_passages
+        (kb_name, entry_id, seq, model, hash, heading_path, start, end, embedded_at)
+      SELECT ${w.kbName}, ${w.entryId}, j.value ->> 'seq', ${w.model}, j.value ->> 'hash',
+             j.value ->> 'heading_path', j.value ->> 'start', j.value ->> 'end', ${w.embeddedAt}
+        FROM json_each(${JSON.stringify(rows)}) j
+        JOIN passage_vectors v
+          ON v.kb_name = ${w.kbName} AND v.entry_id = ${w.entryId} AND v.model = ${w.model}
+         AND v.hash = j.value ->> 'hash'
+       WHERE ${holds}`);
+  }
+  statements.push(sql`
+    DELETE FROM passage_vectors
+     WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND ${holds}
+       AND NOT EXISTS (SELECT 1 FROM entry_passages p
+                        WHERE p.kb_name = passage_vectors.kb_name
+                          AND p.entry_id = passage_vectors.entry_id
+                          AND p.model = passage_vectors.model AND p.hash = passage_vectors.hash)`);
+  return statements;
 }
 
 /** Deletes an entry's vector once the entry is gone (see `dequeueIfNoEntry`). */
@@ -42,25 +165,17 @@ export function deleteVectorIfNoEntry(kbName: string, entryId: string): SQL {
        AND NOT EXISTS (SELECT 1 FROM entries WHERE kb_name = ${kbName} AND id = ${entryId})`;
 }
 
-/** What is known about an entry's stored vector (without the vector). */
-export type EmbeddingMeta = Omit<EmbeddingRow, "vector">;
+/** What is known about an entry's committed passage set. */
+export type EmbeddingMeta = EmbeddingRow;
 
-/** The stored vector's metadata for one entry, if any. */
+/** The committed passage set's header for one entry, if any. */
 export async function getEmbeddingMeta(
   db: Db,
   kbName: string,
   entryId: string,
 ): Promise<EmbeddingMeta | undefined> {
   return db
-    .select({
-      kbName: entryEmbeddings.kbName,
-      entryId: entryEmbeddings.entryId,
-      model: entryEmbeddings.model,
-      dims: entryEmbeddings.dims,
-      contentHash: entryEmbeddings.contentHash,
-      embeddedAt: entryEmbeddings.embeddedAt,
-      truncated: entryEmbeddings.truncated,
-    })
+    .select()
     .from(entryEmbeddings)
     .where(and(eq(entryEmbeddings.kbName, kbName), eq(entryEmbeddings.entryId, entryId)))
     .get();

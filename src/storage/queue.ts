@@ -6,6 +6,7 @@
  */
 import { and, desc, eq, lte, or, type SQL, sql } from "drizzle-orm";
 import { type Db, runBatch } from "./db";
+import type { StoredVector } from "./embeddings";
 import { type EntryRow, embedQueue, type QueueRow } from "./schema";
 
 /**
@@ -188,14 +189,17 @@ export interface DueClaim {
   claimed: ClaimedRow[];
   /** The entries of the claimed rows (a row whose entry is gone has none). */
   entries: EmbedSource[];
+  /** The passage vectors already stored for those entries, of every model. */
+  vectors: (StoredVector & { model: string })[];
 }
 
 /**
  * The worker's claim in one D1 round trip (one transaction, run in order): fail the exhausted
  * expired leases (so the claim can never take a row past its last attempt), claim up to `limit`
  * due rows within `maxBytes` of text, and read what embedding needs of their entries (not their
- * metadata or tags). The entries are found by the claim's lease; should another claim share that
- * lease value, its extra entries are ignored by the caller, which goes by `claimed`.
+ * metadata or tags) and the passage vectors stored for them (what an edit can reuse). Both are
+ * found by the claim's lease; should another claim share that lease value, its
+ * extra rows are ignored by the caller, which goes by `claimed`.
  */
 export async function claimDueWithEntries(
   db: Db,
@@ -203,7 +207,7 @@ export async function claimDueWithEntries(
 ): Promise<DueClaim> {
   const { now, limit, maxAttempts } = opts;
   const leaseUntil = now + opts.leaseMs;
-  const [exhausted, claimed, read] = await runBatch(db, [
+  const [exhausted, claimed, read, vectors] = await runBatch(db, [
     failExhaustedLeasesSql(now, maxAttempts),
     claimDueSql(now, leaseUntil, limit, opts.maxBytes ?? CLAIM_BYTES),
     sql`
@@ -211,11 +215,20 @@ export async function claimDueWithEntries(
              e.body AS body, e.content_hash AS contentHash
         FROM embed_queue q JOIN entries e ON e.kb_name = q.kb_name AND e.id = q.entry_id
        WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
+    sql`
+      SELECT v.kb_name AS kbName, v.entry_id AS entryId, v.model, v.hash,
+             v.truncated = 1 AS truncated, v.created_at AS createdAt
+        FROM embed_queue q
+        JOIN passage_vectors v ON v.kb_name = q.kb_name AND v.entry_id = q.entry_id
+       WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
   ]);
   return {
     exhausted: toExhausted((exhausted?.results ?? []) as unknown as ExhaustedColumns[]),
     claimed: toClaimed((claimed?.results ?? []) as unknown as ClaimedColumns[], leaseUntil),
     entries: (read?.results ?? []) as unknown as EmbedSource[],
+    vectors: ((vectors?.results ?? []) as unknown as (StoredVector & { model: string })[]).map(
+      (v) => ({ ...v, truncated: Boolean(v.truncated) }),
+    ),
   };
 }
 
@@ -261,6 +274,25 @@ export function markFailed(
     })
     .where(stillClaimed(row))
     .returning({ status: embedQueue.status });
+}
+
+/**
+ * Hands a claimed row back unfinished, due at once and without counting the claim as an attempt:
+ * the cycle ran out of texts before the entry was complete (its vectors so far are stored, so the
+ * next claim continues where this one stopped). Only if the row is still ours.
+ */
+export function releaseClaim(db: Db, row: ClaimedRow, now: number) {
+  return db
+    .update(embedQueue)
+    .set({
+      status: "pending",
+      attempts: sql`${embedQueue.attempts} - 1`,
+      nextAttemptAt: now,
+      leaseUntil: null,
+      updatedAt: now,
+    })
+    .where(stillClaimed(row))
+    .returning({ entryId: embedQueue.entryId });
 }
 
 const LEASE_EXPIRED = "the worker stopped while embedding this entry (lease expired)";

@@ -65,7 +65,11 @@ export const embedQueue = sqliteTable(
   ],
 );
 
-/** One vector per entry, with what it was computed from. */
+/**
+ * One row per entry whose passage set is committed: what the set was computed from (the entry's
+ * content hash, the model), when, and how many passages it has. The vectors themselves are in
+ * `passage_vectors`, the passages in `entry_passages`.
+ */
 export const entryEmbeddings = sqliteTable(
   "entry_embeddings",
   {
@@ -75,26 +79,88 @@ export const entryEmbeddings = sqliteTable(
     model: text("model").notNull(),
     dims: integer("dims").notNull(),
     contentHash: text("content_hash").notNull(),
-    /** float32 little-endian. */
-    vector: blob("vector", { mode: "buffer" }).notNull(),
     embeddedAt: integer("embedded_at").notNull(),
-    /** 1 when the embedded text exceeded the model's token window. */
+    /** 1 when some passage's text exceeded the model's token window. */
     truncated: integer("truncated").notNull().default(0),
+    /** Passages in the committed set. */
+    passages: integer("passages").notNull().default(1),
   },
   (t) => [
     primaryKey({ columns: [t.kbName, t.entryId] }),
-    // Search's in-memory index catches up on "vectors of this model embedded since T" with a
-    // range seek here; without it every semantic query read every vector row (≈57 ms at 100k).
     index("entry_embeddings_model_time").on(t.model, t.embeddedAt),
   ],
 );
 
 /**
+ * Passage vectors, content-addressed within their entry: `hash` covers the model, the passage's
+ * context and its text. Vectors are written here as soon as they are embedded (a huge entry over
+ * several batches, surviving a crash), and become searchable only once `entry_passages` points at
+ * them; the commit of a set deletes the entry's vectors it no longer uses.
+ */
+export const passageVectors = sqliteTable(
+  "passage_vectors",
+  {
+    kbName: text("kb_name").notNull(),
+    entryId: text("entry_id").notNull(),
+    model: text("model").notNull(),
+    hash: text("hash").notNull(),
+    dims: integer("dims").notNull(),
+    /** float32 little-endian. */
+    vector: blob("vector", { mode: "buffer" }).notNull(),
+    /** 1 when the passage's text exceeded the model's token window. */
+    truncated: integer("truncated").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kbName, t.entryId, t.model, t.hash] })],
+);
+
+/** The committed passage set of each entry: where each passage is, and which vector it has. */
+export const entryPassages = sqliteTable(
+  "entry_passages",
+  {
+    kbName: text("kb_name").notNull(),
+    entryId: text("entry_id").notNull(),
+    seq: integer("seq").notNull(),
+    model: text("model").notNull(),
+    hash: text("hash").notNull(),
+    /** JSON array of the headings the passage sits under, outermost first. */
+    headingPath: text("heading_path").notNull().default("[]"),
+    /** Character span of the passage in the entry's body. */
+    start: integer("start").notNull(),
+    end: integer("end").notNull(),
+    /** When the set was committed (the same for every passage of a set). */
+    embeddedAt: integer("embedded_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kbName, t.entryId, t.seq] }),
+    // Search's in-memory index catches up on "passages of this model committed since T" with a
+    // range seek here.
+    index("entry_passages_model_time").on(t.model, t.embeddedAt),
+  ],
+);
+
+/**
+ * Passage sets that stopped being searchable under a model (their entry deleted, or re-embedded
+ * with another model), written by triggers on `entry_embeddings`. The in-memory vector index
+ * reads these since its last sync to drop those vectors at once, instead of keeping them until a
+ * full reload. Only the latest rows are kept; an index that fell further behind reloads fully.
+ */
+export const vectorDeletes = sqliteTable("vector_deletes", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  kbName: text("kb_name").notNull(),
+  entryId: text("entry_id").notNull(),
+  model: text("model").notNull(),
+  /** `embedded_at` of the set that went away: a newer set of the entry is not affected. */
+  embeddedAt: integer("embedded_at").notNull(),
+});
+
+/**
  * Running counts behind the status endpoint, one row per (KB, metric, model), kept exact by
  * triggers on `entries`, `embed_queue` and `entry_embeddings` (migration 0004) in the same
  * transaction as every write, so the status never scans 100k rows to count them. Metrics:
- * `entries`; `queue:<status>` by the row's model ('' until done); `vectors` by model, with how
- * many were truncated.
+ * `entries`; `queue:<status>` by the row's model ('' until done); `vectors` (entries with a
+ * committed passage set) by model, with how many were truncated; `passages` by model (migration
+ * 0006).
  */
 export const statusCounts = sqliteTable(
   "status_counts",
@@ -111,4 +177,5 @@ export const statusCounts = sqliteTable(
 export type EntryRow = typeof entries.$inferSelect;
 export type QueueRow = typeof embedQueue.$inferSelect;
 export type EmbeddingRow = typeof entryEmbeddings.$inferSelect;
+export type EntryPassageRow = typeof entryPassages.$inferSelect;
 export type QueueStatus = QueueRow["status"];

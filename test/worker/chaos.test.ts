@@ -144,6 +144,9 @@ describe("chaos: a faulty embedder", () => {
         retryBaseMs: 1000,
         now: Date.now,
         random: () => 0.5,
+        passages: true,
+        textsPerCall: 10,
+        textsPerCycle: Number.POSITIVE_INFINITY,
       };
       const outcome = await Promise.race([
         embedNow(ctx, leaseMs, { due: 10 }).then((run) => {

@@ -176,11 +176,19 @@ describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
     expect(res.status).toBe(400);
   });
 
-  it("DELETE removes the entry, its queue row and its vector together", async () => {
+  it("DELETE removes the entry, its queue row and every passage and vector together", async () => {
     await createEntry({ kb: "crud", title: "Doomed entry" });
-    await env.DB.prepare(
-      "INSERT INTO entry_embeddings (kb_name, entry_id, model, dims, content_hash, vector, embedded_at) VALUES ('crud', 'doomed-entry', 'm', 1, 'h', x'00000000', 1)",
-    ).run();
+    await env.DB.batch([
+      env.DB.prepare(
+        "INSERT INTO entry_embeddings (kb_name, entry_id, model, dims, content_hash, embedded_at, passages) VALUES ('crud', 'doomed-entry', 'm', 1, 'h', 1, 2)",
+      ),
+      env.DB.prepare(
+        "INSERT INTO passage_vectors (kb_name, entry_id, model, hash, dims, vector, created_at) VALUES ('crud', 'doomed-entry', 'm', 'a', 1, x'00000000', 1), ('crud', 'doomed-entry', 'm', 'b', 1, x'00000000', 1), ('crud', 'doomed-entry', 'm', 'staged', 1, x'00000000', 1)",
+      ),
+      env.DB.prepare(
+        "INSERT INTO entry_passages (kb_name, entry_id, seq, model, hash, start, end, embedded_at) VALUES ('crud', 'doomed-entry', 0, 'm', 'a', 0, 0, 1), ('crud', 'doomed-entry', 1, 'm', 'b', 0, 0, 1)",
+      ),
+    ]);
     const res = await api("/api/entries/doomed-entry?kb=crud", { method: "DELETE" });
     expect(res.status).toBe(200);
     const count = async (table: string) =>
@@ -193,7 +201,9 @@ describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
       await count("entries"),
       await count("embed_queue"),
       await count("entry_embeddings"),
-    ]).toEqual([0, 0, 0]);
+      await count("entry_passages"),
+      await count("passage_vectors"),
+    ]).toEqual([0, 0, 0, 0, 0]);
   });
 
   it("413s a request body over 2 MiB, and 400s a body field over 1 MiB", async () => {

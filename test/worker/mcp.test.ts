@@ -211,17 +211,27 @@ describe("MCP at /mcp (official SDK client over streamable HTTP)", () => {
   });
 
   it("search finds entries by keyword, semantic and hybrid modes", async () => {
-    await call(client, "create_entry", { kb: "find", title: "Reciprocal rank fusion" });
+    const body = "Ranks from several lists are fused: each adds one over k plus its rank.";
+    await call(client, "create_entry", { kb: "find", title: "Reciprocal rank fusion", body });
     await call(client, "create_entry", { kb: "find", title: "Durable object alarms" });
     await runDurableObjectAlarm(worker());
     for (const mode of ["keyword", "semantic", "hybrid"]) {
-      const found = await call<{ mode: string; results: { id: string }[]; semantic: boolean }>(
-        client,
-        "search",
-        { q: "rank fusion", kb: "find", mode, limit: 5 },
-      );
+      const found = await call<{
+        mode: string;
+        results: { id: string; passage?: { text: string; heading_path: string[] } | null }[];
+        semantic: boolean;
+      }>(client, "search", { q: "rank fusion", kb: "find", mode, limit: 5 });
       expect(found.mode).toBe(mode);
       expect(found.results[0]?.id).toBe("reciprocal-rank-fusion");
+      // Semantic and hybrid results carry the passage that matched.
+      if (mode !== "keyword") {
+        expect(found.results[0]?.passage).toEqual({
+          text: body,
+          heading_path: [],
+          start: 0,
+          end: body.length,
+        });
+      }
     }
     // The REST route and the tool are the same service.
     const rest = await (await api("/api/search?q=alarms&kb=find")).json();

@@ -109,6 +109,9 @@ describe("status_counts (kept by triggers)", () => {
         UNION ALL
         SELECT kb_name, 'vectors', model, count(*), sum(truncated)
           FROM entry_embeddings GROUP BY kb_name, model
+        UNION ALL
+        SELECT kb_name, 'passages', model, count(*), 0
+          FROM entry_passages GROUP BY kb_name, model
         ORDER BY 1, 2, 3`).all();
       return results;
     };

@@ -138,6 +138,13 @@ describe("status page", () => {
       })
       .toBe(3);
     expect(await events.locator('li[data-type="entry_created"]').count()).toBe(3);
+    // Each short entry is one passage; the page counts them and each event says so.
+    await expect
+      .poll(() => page.getByTestId("passages").textContent(), { timeout: UI_TIMEOUT_MS })
+      .toMatch(/^3 searchable/);
+    expect(await events.locator('li[data-type="embed_complete"]').first().textContent()).toContain(
+      "1 passages (1 embedded, 0 reused)",
+    );
 
     // The embedder stops answering: the next entry fails (one attempt allowed).
     server.process.kill("SIGSTOP");

@@ -43,7 +43,10 @@ export async function alwaysViolations(kb?: string): Promise<string[]> {
 
   const orphanVectors = await rows<Key>(
     `
-    SELECT v.kb_name, v.entry_id FROM entry_embeddings v
+    SELECT v.kb_name, v.entry_id FROM (
+      SELECT kb_name, entry_id FROM entry_embeddings
+      UNION SELECT kb_name, entry_id FROM entry_passages
+      UNION SELECT kb_name, entry_id FROM passage_vectors) v
       LEFT JOIN entries e ON e.kb_name = v.kb_name AND e.id = v.entry_id
      WHERE e.id IS NULL AND ${inKb("v")}`,
     ...params,
@@ -94,8 +97,23 @@ export async function alwaysViolations(kb?: string): Promise<string[]> {
     problems.push(`row ${r.status} with attempts ${r.attempts}: ${keyOf(r)}`);
   }
 
+  // A committed passage set is whole: as many passages as its header says, each with a vector.
+  const partialSets = await rows<Key & { said: number; listed: number }>(
+    `
+    SELECT v.kb_name, v.entry_id, v.passages AS said,
+           (SELECT count(*) FROM entry_passages p
+              JOIN passage_vectors pv ON pv.kb_name = p.kb_name AND pv.entry_id = p.entry_id
+                                     AND pv.model = p.model AND pv.hash = p.hash
+             WHERE p.kb_name = v.kb_name AND p.entry_id = v.entry_id AND p.model = v.model) AS listed
+      FROM entry_embeddings v WHERE ${inKb("v")} AND listed <> said`,
+    ...params,
+  );
+  for (const r of partialSets) {
+    problems.push(`passage set of ${r.listed} passages, header says ${r.said}: ${keyOf(r)}`);
+  }
+
   const vectors = await rows<Key & { dims: number; vector: ArrayBuffer | number[] }>(
-    `SELECT kb_name, entry_id, dims, vector FROM entry_embeddings v WHERE ${inKb("v")}`,
+    `SELECT kb_name, entry_id, dims, vector FROM passage_vectors v WHERE ${inKb("v")}`,
     ...params,
   );
   for (const v of vectors) {

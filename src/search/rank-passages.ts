@@ -1,0 +1,52 @@
+/** Semantic ranking of entries by their passages. */
+import type { PassageHit, VectorIndex } from "./vector-index";
+
+/** Passages fetched per entry wanted: entries with several close passages use up more. */
+const PASSAGES_PER_ENTRY = 4;
+/**
+ * An entry with several passages close to its best gains this much per such passage (at most
+ * two): a note that treats the query throughout edges out one that mentions it once. Small
+ * enough never to lift a clearly worse best passage over a better one.
+ */
+const MULTI_PASSAGE_BONUS = 0.01;
+const CLOSE_TO_BEST = 0.05;
+const MAX_BONUS_PASSAGES = 2;
+
+/** An entry ranked by its best passage (`seq`). */
+export interface EntryHit {
+  kbName: string;
+  entryId: string;
+  score: number;
+  seq: number;
+}
+
+/** Groups nearest passages by entry: best passage's score plus the small multi-passage bonus. */
+export function rankPassages(passages: PassageHit[]): EntryHit[] {
+  const byEntry = new Map<string, { hit: EntryHit; best: number; close: number }>();
+  // Passages arrive best first, so an entry's first is its best.
+  for (const p of passages) {
+    const key = `${p.kbName}\u0000${p.entryId}`;
+    const seen = byEntry.get(key);
+    if (!seen) {
+      byEntry.set(key, {
+        hit: { kbName: p.kbName, entryId: p.entryId, score: p.score, seq: p.seq },
+        best: p.score,
+        close: 0,
+      });
+    } else if (seen.best - p.score <= CLOSE_TO_BEST && seen.close < MAX_BONUS_PASSAGES) {
+      seen.close++;
+      seen.hit.score += MULTI_PASSAGE_BONUS;
+    }
+  }
+  return [...byEntry.values()].map((e) => e.hit).sort((a, b) => b.score - a.score);
+}
+
+/** The `want` entries nearest the query, each with its best passage. */
+export function rankByBestPassage(
+  index: VectorIndex,
+  query: Float32Array,
+  want: number,
+  kb: string | undefined,
+): EntryHit[] {
+  return rankPassages(index.search(query, want * PASSAGES_PER_ENTRY + 10, kb)).slice(0, want);
+}
