@@ -27,6 +27,13 @@ export class HttpError extends Error {
   }
 }
 
+/** A request lost because the server closed the kept-alive socket it was sent on. */
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(`stale keep-alive socket: ${cause.message}`, { cause });
+  }
+}
+
 /** The server's API over loopback. */
 export class ApiClient {
   private readonly agent: Agent;
@@ -46,8 +53,22 @@ export class ApiClient {
     return this.url.origin;
   }
 
-  /** Any call; never throws for an HTTP status (only for a transport failure). */
-  call(method: string, path: string, body?: unknown): Promise<Answer> {
+  /**
+   * Any call; never throws for an HTTP status (only for a transport failure). A request that
+   * fails on a reused keep-alive socket before any answer is sent once more on a fresh one: the
+   * server closed that idle socket as the request went out, so it never saw the request (the race
+   * Node's http docs describe for `reusedSocket`). A request the server did see is never resent.
+   */
+  async call(method: string, path: string, body?: unknown): Promise<Answer> {
+    try {
+      return await this.send(method, path, body);
+    } catch (error) {
+      if (!(error instanceof StaleSocketError)) throw error;
+      return this.send(method, path, body, false);
+    }
+  }
+
+  private send(method: string, path: string, body: unknown, reuse = true): Promise<Answer> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const headers: Record<string, string> = {};
     if (payload) {
@@ -64,7 +85,8 @@ export class ApiClient {
           path,
           method,
           headers,
-          agent: this.agent,
+          // A retry must not pick another idle socket that may be just as stale.
+          agent: reuse ? this.agent : false,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -83,7 +105,11 @@ export class ApiClient {
           });
         },
       );
-      req.on("error", reject);
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        const stale =
+          req.reusedSocket && (error.code === "ECONNRESET" || error.message === "socket hang up");
+        reject(stale ? new StaleSocketError(error) : error);
+      });
       req.end(payload);
     });
   }
