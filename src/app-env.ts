@@ -2,7 +2,7 @@
 import type { Settings } from "./config";
 import type { BatchService } from "./domain/batch-service";
 import type { EntriesService } from "./domain/entries-service";
-import type { IndexService } from "./pipeline/index-service";
+import type { IndexService } from "./domain/index-service";
 import type { SearchService } from "./search/search-service";
 
 export interface AppEnv {

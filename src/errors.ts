@@ -30,6 +30,20 @@ export class ApiError extends Error {
   }
 }
 
+/** A 400 listing each problem of a failed validation. */
+export function invalidRequest(
+  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
+  where: string,
+): ApiError {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+  const first = issues[0];
+  const summary = first ? `${first.path || where}: ${first.message}` : "invalid request";
+  return new ApiError(400, "invalid_request", summary, issues);
+}
+
 const codeByStatus: Record<number, string> = {
   400: "bad_request",
   401: "unauthorized",

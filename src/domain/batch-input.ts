@@ -3,7 +3,9 @@
  * validated on its own so a 400 can name every invalid item with all of its reasons.
  */
 import { z } from "zod";
-import { createEntrySchema, kbNameSchema, limits } from "./entry-input";
+import { kbNameSchema } from "../model/fields";
+import { limits } from "../model/limits";
+import { createEntrySchema } from "./entry-input";
 
 /** How a batch treats ids that already exist. */
 export type BatchMode = "create" | "upsert";

@@ -4,8 +4,9 @@
  * rows go to D1 together. Entries whose embedded text is unchanged are not re-queued, and entries
  * with no field changed are not rewritten at all. The worker hears about the request once.
  */
-import { ApiError } from "../errors";
-import { invalidRequest } from "../middleware/validate";
+import { ApiError, invalidRequest } from "../errors";
+import { entryIdSchema } from "../model/fields";
+import { limits } from "../model/limits";
 import { embedNow } from "../pipeline/embed-now";
 import { batchContext } from "../pipeline/process-batch";
 import type { EntryEventMessage } from "../shared/messages";
@@ -24,7 +25,7 @@ import { contentHash } from "./content";
 import type { EntriesDeps } from "./entries-service";
 import { toRowFields } from "./entry";
 import { entryChanged } from "./entry-events";
-import { type EntryFields, entryIdSchema, limits } from "./entry-input";
+import type { EntryFields } from "./entry-input";
 import { slugify } from "./slug";
 
 /** What a batch did. `ids` follow the request's order. */

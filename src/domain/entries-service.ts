@@ -6,6 +6,7 @@
 import type { Settings } from "../config";
 import type { Embedder } from "../embedder/types";
 import { ApiError } from "../errors";
+import { limits } from "../model/limits";
 import { embedNow } from "../pipeline/embed-now";
 import { batchContext } from "../pipeline/process-batch";
 import type { EntryList } from "../shared/api-types";
@@ -24,12 +25,7 @@ import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
 import { type Entry, toEntry, toListItem, toRowFields } from "./entry";
 import { entryChanged } from "./entry-events";
-import {
-  type CreateEntryInput,
-  type EntryFields,
-  limits,
-  type PatchEntryInput,
-} from "./entry-input";
+import type { CreateEntryInput, EntryFields, PatchEntryInput } from "./entry-input";
 import { checkIfMatch, type IfMatch, preconditionFailed } from "./etag";
 import type { EmbedPipeline } from "./pipeline";
 import { slugify } from "./slug";

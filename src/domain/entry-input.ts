@@ -1,49 +1,7 @@
 /** Request shapes for entries, validated at the edge of the API with zod. */
 import { z } from "zod";
-
-/** Bounds that keep one request from exhausting the worker or D1. */
-export const limits = {
-  titleChars: 1000,
-  summaryChars: 10_000,
-  // D1 caps a row at 1,000,000 bytes: the body's bound leaves room for every other field.
-  bodyBytes: 800_000,
-  requestBytes: 2 * 1024 * 1024,
-  /** Entries in one `POST /api/entries/batch`. */
-  batchEntries: 500,
-  tags: 100,
-  tagChars: 100,
-  metadataBytes: 64 * 1024,
-  listLimit: 500,
-  /** Characters of the body a list shows as `excerpt`. */
-  listExcerptChars: 240,
-  /**
-   * Bytes of entry text one list page may carry (the rest of the page is left for the next):
-   * 500 entries of 800 kB would be 400 MB, past a Worker's 128 MB.
-   */
-  listBytes: 4 * 1024 * 1024,
-  searchLimit: 100,
-  searchQueryChars: 1000,
-  /**
-   * Deepest search offset: hybrid reads offset + limit + 50 candidates from FTS5 and from the
-   * vector index, so a deeper page is a 400 rather than thousands of rows read for ten.
-   */
-  searchOffset: 1000,
-  /** Rows one request embeds synchronously (sync `POST /api/index/embed`, sync-mode batches). */
-  syncEmbedRows: 64,
-} as const;
-
-/** KB names: lowercase, digits, `_` and `-`, starting with a letter or digit. */
-export const kbNameSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "kb must match ^[a-z0-9][a-z0-9_-]{0,63}$");
-
-/** Entry ids: a slug-like token; no slashes, dots-only or control characters. */
-export const entryIdSchema = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/,
-    "id must be 1-200 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
-  );
+import { entryIdSchema, kbNameSchema, queryInt } from "../model/fields.js";
+import { limits } from "../model/limits.js";
 
 const byteLength = (s: string) => new TextEncoder().encode(s).length;
 
@@ -61,18 +19,6 @@ const bodySchema = z
     `body must be at most ${limits.bodyBytes} bytes`,
   )
   .refine(wellFormed, `body ${wellFormedMessage}`);
-
-/**
- * A whole number from a query string: decimal digits only. `z.coerce.number()` would take
- * "", " ", "1e2" or "0x10" as numbers.
- */
-export function queryInt(min: number, max: number) {
-  return z
-    .string()
-    .regex(/^\d+$/, "must be a whole number")
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-}
 
 const metadataSchema = z
   .record(z.string(), z.unknown())
@@ -157,13 +103,3 @@ export const listQuerySchema = z.object({
     .pipe(z.array(z.enum(listExtraFields)))
     .optional(),
 });
-
-/** `GET /api/search` */
-export const searchQuerySchema = z.object({
-  q: z.string().trim().min(1, "q is required").max(limits.searchQueryChars),
-  kb: kbNameSchema.optional(),
-  mode: z.enum(["keyword", "semantic", "hybrid"]).default("keyword"),
-  limit: queryInt(1, limits.searchLimit).default(10),
-  offset: queryInt(0, limits.searchOffset).default(0),
-});
-export type SearchQuery = z.infer<typeof searchQuerySchema>;

@@ -8,6 +8,7 @@ import { readSettings, type Settings } from "../config";
 import { embedNow } from "../pipeline/embed-now";
 import { type BatchOutcome, batchContext } from "../pipeline/process-batch";
 import { selectEmbedder } from "../select-embedder";
+import type { EmbedBatchResult } from "../shared/api-types";
 import {
   type EntryEventMessage,
   type HelloMessage,
@@ -15,31 +16,10 @@ import {
   PONG_TEXT,
   WS_PROTOCOL,
 } from "../shared/messages";
+import type { WorkerStatus } from "../shared/worker-status";
 import { type Db, openDb } from "../storage/db";
 import { nextDueAt } from "../storage/queue";
 import { WorkerState } from "./state";
-
-/** The worker's state as the status endpoint shows it. */
-export interface WorkerStatus {
-  state: "running" | "idle" | "paused";
-  last_run_at: string | null;
-  next_alarm_at: string | null;
-  batch_size: number;
-  max_attempts: number;
-  embedded_last_minute: number;
-  /** Passages embedded in the last minute (the throughput of the embedder itself). */
-  passages_last_minute: number;
-  last_error: { kb_name: string; entry_id: string; error: string; at: string } | null;
-}
-
-/** The result of one synchronous batch (`processNow`). */
-export interface ProcessNowResult {
-  paused: boolean;
-  claimed: number;
-  embedded: number;
-  failed: number;
-  retrying: number;
-}
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
 const ALARM_BUDGET_MS = 20_000;
@@ -106,7 +86,7 @@ export class EmbedWorker extends DurableObject<Env> {
   }
 
   /** Embeds one batch of due rows now and reports it (the synchronous `POST /api/index/embed`). */
-  async processNow(limit?: number): Promise<ProcessNowResult> {
+  async processNow(limit?: number): Promise<EmbedBatchResult> {
     const paused = { paused: true, claimed: 0, embedded: 0, failed: 0, retrying: 0 };
     if (this.paused) return paused;
     const run = await this.runBatch(limit ?? this.settings.batchSize);

@@ -1,5 +1,5 @@
 /** Splits a KB's entries into `POST /api/entries/batch` requests the API will take. */
-import { limits } from "../domain/entry-input.js";
+import { limits } from "../model/limits.js";
 
 /** Bytes one request may hold: well under the API's 2 MiB, leaving room for the envelope. */
 export const BATCH_BYTES = 1.5 * 1024 * 1024;

@@ -3,8 +3,9 @@
  * other frontmatter field is kept in `metadata`. What had to be fixed on the way is reported as a
  * warning; what cannot be imported at all is a reason to skip the file.
  */
-import { limits } from "../domain/entry-input.js";
+
 import { slugify } from "../domain/slug.js";
+import { limits } from "../model/limits.js";
 import { FrontmatterError, parseFrontmatter } from "./frontmatter.js";
 import { type JsonValue, toJsonValue } from "./json-value.js";
 import { normalizeEntryId, normalizeEntryType } from "./normalize.js";

@@ -5,14 +5,10 @@
  */
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import {
-  createEntrySchema,
-  entryIdSchema,
-  kbNameSchema,
-  limits,
-  patchEntrySchema,
-} from "../domain/entry-input";
+import { createEntrySchema, patchEntrySchema } from "../domain/entry-input";
 import { parseIfMatch } from "../domain/etag";
+import { entryIdSchema, kbNameSchema } from "../model/fields";
+import { limits } from "../model/limits";
 
 /** The services a tool may call: the ones the composition root puts on each request. */
 export type ToolServices = Pick<AppEnv["Variables"], "entries" | "search" | "index">;

@@ -2,21 +2,7 @@
 import { zValidator } from "@hono/zod-validator";
 import type { ValidationTargets } from "hono";
 import type { ZodType, z } from "zod";
-import { ApiError } from "../errors";
-
-/** A 400 listing each problem of a failed validation. */
-export function invalidRequest(
-  error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] },
-  where: string,
-): ApiError {
-  const issues = error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
-  const first = issues[0];
-  const summary = first ? `${first.path || where}: ${first.message}` : "invalid request";
-  return new ApiError(400, "invalid_request", summary, issues);
-}
+import { ApiError, invalidRequest } from "../errors";
 
 /** Validates one part of the request before the handler runs. */
 export function validate<Target extends keyof ValidationTargets, Schema extends ZodType>(

@@ -1,9 +1,9 @@
 /** `GET /api/index/embed-status`: the queue, the vectors and the worker, in one reconciled view. */
 import { sql } from "drizzle-orm";
-import type { WorkerStatus } from "../embed-worker/embed-worker";
 import type { EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
 import type { EmbedStatus } from "../shared/api-types";
+import type { WorkerStatus } from "../shared/worker-status";
 import { type Db, runBatch } from "../storage/db";
 
 export type { EmbedStatus };

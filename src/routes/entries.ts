@@ -3,7 +3,6 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../app-env";
 import {
   createEntrySchema,
-  entryIdSchema,
   kbQuerySchema,
   listQuerySchema,
   patchEntrySchema,
@@ -12,6 +11,7 @@ import {
 import { parseIfMatch } from "../domain/etag";
 import { ApiError } from "../errors";
 import { validate } from "../middleware/validate";
+import { entryIdSchema } from "../model/fields";
 
 /** The entry id from the path, validated like any other input. */
 function entryId(raw: string): string {

@@ -2,8 +2,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { entryIdSchema, kbNameSchema, limits, queryInt } from "../domain/entry-input";
 import { optionalJsonBody, validate } from "../middleware/validate";
+import { entryIdSchema, kbNameSchema, queryInt } from "../model/fields";
+import { limits } from "../model/limits";
 
 const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
 const embedBody = z.strictObject({

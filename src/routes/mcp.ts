@@ -8,8 +8,8 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { limits } from "../domain/entry-input";
 import { createMcpServer } from "../mcp/server";
+import { limits } from "../model/limits";
 
 function methodNotAllowed(): Response {
   return new Response(

@@ -1,8 +1,8 @@
 /** `GET /api/search`: keyword, semantic or hybrid. */
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
-import { searchQuerySchema } from "../domain/entry-input";
 import { validate } from "../middleware/validate";
+import { searchQuerySchema } from "../search/query";
 
 export const searchRoutes = new Hono<AppEnv>().get(
   "/",

@@ -6,10 +6,10 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import { kbNameSchema } from "../domain/entry-input";
 import { embedWorkerStub } from "../embed-worker/embed-worker";
 import { ApiError } from "../errors";
 import { validate } from "../middleware/validate";
+import { kbNameSchema } from "../model/fields";
 
 export const wsRoutes = new Hono<AppEnv>().get(
   "/",

@@ -11,7 +11,6 @@
  */
 import { sql } from "drizzle-orm";
 import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../config";
-import type { SearchQuery } from "../domain/entry-input";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
 import { withTimeout } from "../shared/timeout";
@@ -19,6 +18,7 @@ import type { Db } from "../storage/db";
 import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
 import { getPassageSpans } from "../storage/passages";
 import { ftsMatch, queryTerms } from "./fts-query";
+import type { SearchQuery } from "./query";
 import { rankByBestPassage } from "./rank-passages";
 import { type VectorIndex, vectorIndexFor } from "./vector-index";
 

@@ -1,8 +1,8 @@
 /** `add`, `get`, `update`, `rm`, `list`: entries through `/api/entries`. */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import { limits } from "../../domain/entry-input.js";
 import { FrontmatterError, parseFrontmatter } from "../../import/frontmatter.js";
+import { limits } from "../../model/limits.js";
 import type { EntryList, EntryRead, EntryWriteResult } from "../../shared/api-types.js";
 import { clientOf, globals, intArg, listArg } from "../context.js";
 import { CliError, usageError } from "../errors.js";

@@ -4,22 +4,23 @@
  * none (`EMBED_MODE=sync` or no binding), synchronous batches run in the request.
  */
 import type { Settings } from "../config";
-import { limits } from "../domain/entry-input";
-import type { EmbedWorker, WorkerStatus } from "../embed-worker/embed-worker";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
+import { limits } from "../model/limits";
+import { embedNow } from "../pipeline/embed-now";
+import { batchContext } from "../pipeline/process-batch";
+import { type EmbedStatus, readEmbedStatus } from "../pipeline/status";
+import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
 import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
-import { embedNow } from "./embed-now";
-import { batchContext } from "./process-batch";
-import { type EmbedStatus, readEmbedStatus } from "./status";
+import type { IndexWorker } from "./index-worker";
 
 export interface IndexDeps {
   db: Db;
   settings: Settings;
   embedder: () => Embedder;
   /** The EmbedWorker, or null where none runs. */
-  worker: DurableObjectStub<EmbedWorker> | null;
+  worker: IndexWorker | null;
   now?: () => number;
 }
 
@@ -102,7 +103,7 @@ export class IndexService {
     return this.deps.worker.status();
   }
 
-  private requireWorker(): DurableObjectStub<EmbedWorker> {
+  private requireWorker(): IndexWorker {
     if (!this.deps.worker) {
       throw new ApiError(
         409,

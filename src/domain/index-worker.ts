@@ -1,0 +1,17 @@
+/**
+ * How the index controls reach the background embedder. The real implementation is the
+ * EmbedWorker Durable Object's stub; the service sees only this, so it never imports the adapter.
+ */
+import type { EmbedBatchResult } from "../shared/api-types";
+import type { WorkerStatus } from "../shared/worker-status";
+
+/** The background embedder as seen from `/api/index`. */
+export interface IndexWorker {
+  /** Makes sure the worker runs soon. */
+  kick(): Promise<void>;
+  /** Embeds up to `limit` due rows now and reports them. */
+  processNow(limit: number): Promise<EmbedBatchResult>;
+  pause(): Promise<WorkerStatus>;
+  resume(): Promise<WorkerStatus>;
+  status(): Promise<WorkerStatus>;
+}
