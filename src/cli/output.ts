@@ -19,7 +19,7 @@ const TERMINAL_CONTROLS = /[^\P{Cc}\t\n]|[\u202a-\u202e\u2066-\u2069]/gu;
 const RAW_IN_JSON = /[^\P{Cc}\n]|[\u202a-\u202e\u2066-\u2069]/gu;
 
 /** `text` without terminal control characters (see TERMINAL_CONTROLS). */
-export function stripControls(text: string): string {
+function stripControls(text: string): string {
   return text.replace(TERMINAL_CONTROLS, "");
 }
 

@@ -19,11 +19,9 @@ export const batchRequestSchema = z.strictObject({
     .min(1, "entries must hold at least one entry")
     .max(limits.batchEntries, `entries must hold at most ${limits.batchEntries} entries`),
 });
-export type BatchRequest = z.infer<typeof batchRequestSchema>;
 
 /** One item: an entry as `POST /api/entries` takes it, its KB optional (the request's applies). */
 export const batchItemSchema = createEntrySchema.extend({ kb: kbNameSchema.optional() });
-export type BatchItemInput = z.infer<typeof batchItemSchema>;
 
 /** One invalid item of a rejected batch. */
 export interface InvalidItem {

@@ -62,7 +62,6 @@ export type CreateEntryInput = z.infer<typeof createEntrySchema>;
 export const replaceEntrySchema = createEntrySchema.omit({ kb: true, id: true }).extend({
   kb: kbNameSchema.optional(),
 });
-export type ReplaceEntryInput = z.infer<typeof replaceEntrySchema>;
 
 /** `PATCH /api/entries/:id`: only the fields given change. */
 export const patchEntrySchema = z
@@ -89,7 +88,7 @@ export type EntryFields = Omit<CreateEntryInput, "kb" | "id">;
 export const kbQuerySchema = z.object({ kb: kbNameSchema });
 
 /** Fields a list leaves out unless `?fields=` names them. */
-export const listExtraFields = ["body"] as const;
+const listExtraFields = ["body"] as const;
 
 /** `GET /api/entries` */
 export const listQuerySchema = z.object({

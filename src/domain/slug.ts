@@ -1,5 +1,5 @@
 /** The longest id an entry may have (see `entryIdSchema`). */
-export const MAX_ID_LENGTH = 200;
+const MAX_ID_LENGTH = 200;
 
 /**
  * pyrite's default entry id: the title lowercased, every run of characters outside [a-z0-9]

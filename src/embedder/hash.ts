@@ -8,7 +8,7 @@ import type { EmbedBatch, Embedder, EmbedderInfo } from "./types.js";
 import { assertValidBatch } from "./validate.js";
 
 /** Dimensions of hash vectors: the same as MiniLM's, so storage and indexes need not change. */
-export const HASH_DIMS = 384;
+const HASH_DIMS = 384;
 
 /** Word window: texts with more words are cut here, and counted as truncated. */
 export const HASH_MAX_WORDS = 512;
@@ -84,7 +84,7 @@ function countFeatures(words: string[]): Map<string, { count: number; weight: nu
 }
 
 /** The hash vector of already-split words. */
-export function hashVector(words: string[], dims = HASH_DIMS): Float32Array {
+function hashVector(words: string[], dims = HASH_DIMS): Float32Array {
   const sums = new Float64Array(dims);
   for (const [feature, { count, weight }] of countFeatures(words)) {
     const hash = fnv1a(feature);

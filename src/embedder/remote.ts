@@ -55,7 +55,7 @@ function chunk(texts: string[]): string[][] {
 }
 
 /** How long one call (request and response body) may take unless the caller says otherwise. */
-export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
+const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 
 /**
  * Creates an Embedder over the protocol. `info()` is fetched once and cached (not on failure).

@@ -5,7 +5,7 @@
  */
 
 /** Tokens per word assumed when a model does not say: WordPiece on English prose. */
-export const DEFAULT_TOKENS_PER_WORD = 1.3;
+const DEFAULT_TOKENS_PER_WORD = 1.3;
 
 /**
  * Estimated tokens of `text`: `ceil(words × tokensPerWord) + 2`. An estimate: use it to size

@@ -15,14 +15,14 @@ export interface AiBinding {
 }
 
 /** Output sizes of the BGE embedding models on Workers AI. */
-export const WORKERS_AI_DIMS: Readonly<Record<string, number>> = {
+const WORKERS_AI_DIMS: Readonly<Record<string, number>> = {
   "@cf/baai/bge-small-en-v1.5": 384,
   "@cf/baai/bge-base-en-v1.5": 768,
   "@cf/baai/bge-large-en-v1.5": 1024,
 };
 
 /** BGE's token window. */
-export const BGE_MAX_TOKENS = 512;
+const BGE_MAX_TOKENS = 512;
 
 /** Texts per `ai.run` call: Workers AI caps embedding batches at 100 inputs. */
 const MAX_TEXTS_PER_CALL = 100;

@@ -14,7 +14,7 @@ export const KB_FILE_MAX_BYTES = 4 * 1024 * 1024;
 export type KbFileRead = { ok: true; text: string } | { ok: false; reason: string };
 
 /** Whether `real` (a resolved path) is `root` (a resolved folder) or below it. */
-export function isInside(real: string, root: string): boolean {
+function isInside(real: string, root: string): boolean {
   const rel = path.relative(root, real);
   return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }

@@ -8,7 +8,7 @@ import { toApiError } from "../errors";
 import { type ToolServices, tools } from "./tools";
 
 /** How the server introduces itself in `initialize`. */
-export const SERVER_INFO = { name: "pyrite-edge", version: "0.1.0" } as const;
+const SERVER_INFO = { name: "pyrite-edge", version: "0.1.0" } as const;
 
 const INSTRUCTIONS =
   "Knowledge-base entries (markdown notes grouped in named knowledge bases). Writes answer at " +

@@ -13,7 +13,7 @@ import type { Settings } from "../config";
 import { ApiError } from "../errors";
 
 /** The names a loopback server is reached by. */
-export const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
+const LOOPBACK_HOSTS: readonly string[] = ["localhost", "127.0.0.1", "[::1]"];
 
 /** The hostname of a `Host` header value (port dropped, lowercased); undefined if malformed. */
 function hostnameOf(host: string): string | undefined {
@@ -27,7 +27,7 @@ function hostnameOf(host: string): string | undefined {
 }
 
 /** Whether a hostname is one this server answers. */
-export function isAllowedHost(hostname: string, settings: Pick<Settings, "allowedHosts">): boolean {
+function isAllowedHost(hostname: string, settings: Pick<Settings, "allowedHosts">): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, "");
   return (
     LOOPBACK_HOSTS.includes(name) ||

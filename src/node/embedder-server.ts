@@ -12,7 +12,7 @@ import { createEmbedderHandler } from "./embedder-handler.js";
 import { useEmbedder } from "./use-embedder.js";
 
 /** The port `wrangler dev` expects the embedder on. */
-export const DEFAULT_EMBEDDER_PORT = 8788;
+const DEFAULT_EMBEDDER_PORT = 8788;
 
 /** A running embedder server. */
 export interface EmbedderServer {

@@ -13,13 +13,13 @@ import { createBundledEmbedder } from "./bundled-embedder.js";
 import { createTransformersEmbedder } from "./transformers-embedder.js";
 
 /** The model served when none is named: all-MiniLM-L6-v2 converted to ONNX, 384 dims. */
-export const DEFAULT_MODEL_ID = "Xenova/all-MiniLM-L6-v2";
+const DEFAULT_MODEL_ID = "Xenova/all-MiniLM-L6-v2";
 
 /** `PYRITE_MODEL` values that name a provider rather than a model (a directory: `./hash`). */
-export const MODEL_KEYWORDS = { bundled: "bundled", hash: "hash" } as const;
+const MODEL_KEYWORDS = { bundled: "bundled", hash: "hash" } as const;
 
 /** How long to wait for the Hub before deciding the machine is offline. */
-export const DOWNLOAD_PROBE_TIMEOUT_MS = 5000;
+const DOWNLOAD_PROBE_TIMEOUT_MS = 5000;
 
 /** Options of {@link resolveEmbedder}. */
 export interface ResolveEmbedderOptions {
@@ -63,7 +63,7 @@ const looksLikePath = (value: string) =>
 const isDirectory = (path: string) => existsSync(path) && statSync(path).isDirectory();
 
 /** True when `<cacheDir>/<id>` holds a loadable model (config, tokenizer, the wanted ONNX file). */
-export function isCached(cacheDir: string, id: string, quantized = true): boolean {
+function isCached(cacheDir: string, id: string, quantized = true): boolean {
   const dir = join(cacheDir, id);
   const onnx = quantized ? "model_quantized.onnx" : "model.onnx";
   return ["config.json", "tokenizer.json", join("onnx", onnx)].every((file) =>
@@ -72,7 +72,7 @@ export function isCached(cacheDir: string, id: string, quantized = true): boolea
 }
 
 /** The warning logged when no model could be had. */
-export function fallbackWarning(reason: string): string {
+function fallbackWarning(reason: string): string {
   const bar = "!".repeat(78);
   return [
     bar,

@@ -12,7 +12,7 @@ import { meanPoolNormalize } from "./mean-pool.js";
 import { clipToWindow, type TokenRows } from "./token-window.js";
 
 /** sentence-transformers' window for all-MiniLM-L6-v2, used when a model does not say. */
-export const DEFAULT_MAX_TOKENS = 256;
+const DEFAULT_MAX_TOKENS = 256;
 
 /** onnxruntime intra-op threads: the machine's 2 cores. */
 export const DEFAULT_THREADS = 2;

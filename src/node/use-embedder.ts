@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { type ResolvedEmbedder, resolveEmbedder } from "./resolve-model.js";
 
 /** Where hub models are cached unless PYRITE_MODEL_CACHE says otherwise: `<project>/.cache/models`. */
-export const DEFAULT_MODEL_CACHE = join(
+const DEFAULT_MODEL_CACHE = join(
   resolve(dirname(fileURLToPath(import.meta.url)), "..", ".."),
   ".cache",
   "models",

@@ -21,7 +21,7 @@ export interface EntryHit {
 }
 
 /** Groups nearest passages by entry: best passage's score plus the small multi-passage bonus. */
-export function rankPassages(passages: PassageHit[]): EntryHit[] {
+function rankPassages(passages: PassageHit[]): EntryHit[] {
   const byEntry = new Map<string, { hit: EntryHit; best: number; close: number }>();
   // Passages arrive best first, so an entry's first is its best.
   for (const p of passages) {

@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs";
 import { setPriority } from "node:os";
 
 /** The nice value the launcher's threads get unless PYRITE_EMBEDDER_NICE says otherwise. */
-export const DEFAULT_EMBEDDER_NICE = 10;
+const DEFAULT_EMBEDDER_NICE = 10;
 
 /** PYRITE_EMBEDDER_NICE: 0–19; 0 leaves the priority alone. Throws on anything else. */
 export function embedderNice(value: string | undefined): number {

@@ -86,7 +86,14 @@ function loadRuntimeModules() {
       import("./miniflare-options.js"),
       import("./wrangler-config.js"),
     ]);
-    return { Miniflare: miniflare.Miniflare, ...options, ...config };
+    // Named one by one, not spread, so that what is used from each module can be traced.
+    return {
+      Miniflare: miniflare.Miniflare,
+      buildMiniflareOptions: options.buildMiniflareOptions,
+      readMigrationSources: config.readMigrationSources,
+      applyMigrations: config.applyMigrations,
+      readCrons: config.readCrons,
+    };
   });
 }
 

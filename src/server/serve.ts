@@ -21,7 +21,7 @@ const DEFAULT_PORT = 8787;
 const REPEAT_WINDOW_MS = 1000;
 
 /** The port from `--port`, then PORT, then 8787; a usage error if it isn't one. */
-export function parsePort(value: string | undefined): number {
+function parsePort(value: string | undefined): number {
   if (value === undefined || value === "") return DEFAULT_PORT;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -8,7 +8,7 @@ import { readServerRecord, writeServerRecord } from "./state-dir.js";
 import type { LauncherStatus, WorkerApi } from "./worker-api.js";
 
 /** How long a stop waits for the batch in hand, by default. */
-export const DRAIN_TIMEOUT_MS = 30_000;
+const DRAIN_TIMEOUT_MS = 30_000;
 const POLL_MS = 250;
 
 /** What a drain found. */

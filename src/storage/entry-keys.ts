@@ -15,7 +15,7 @@ export interface EntryKey {
 }
 
 /** D1 allows 100 bound parameters per statement; two per key. */
-export const KEYS_PER_QUERY = 45;
+const KEYS_PER_QUERY = 45;
 
 /** `(kb, id) IN (the keys)`, planned as a seek per key. `keys` must not be empty. */
 export function keyIn(kb: SQLiteColumn, id: SQLiteColumn, keys: EntryKey[]): SQL {

@@ -95,7 +95,7 @@ interface ClaimedColumns {
  * order, while the rows before them hold less than this. A batch of 256 rows of 800 kB bodies
  * would otherwise be 200 MB, read whole into the Worker and sent to the embedder.
  */
-export const CLAIM_BYTES = 4 * 1024 * 1024;
+const CLAIM_BYTES = 4 * 1024 * 1024;
 
 /**
  * The claim itself: every due row it takes gets the lease `leaseUntil`, its token. Up to `limit`

@@ -49,7 +49,7 @@ export function withBody(item: EntryListItem): Entry {
 }
 
 /** An entry with its fingerprint. */
-export function remoteEntry(entry: Entry): RemoteEntry {
+function remoteEntry(entry: Entry): RemoteEntry {
   return { entry, hash: fingerprint(contentOfEntry(entry)) };
 }
 

@@ -8,7 +8,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 /** The state file's name inside the KB folder. */
-export const STATE_FILE = ".pyrite-sync.json";
+const STATE_FILE = ".pyrite-sync.json";
 
 /** What both sides held for one entry at the last sync. */
 export interface SyncRecord {

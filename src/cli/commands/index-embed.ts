@@ -33,7 +33,7 @@ function getStatus(client: ApiClient, kb: string | undefined): Promise<EmbedStat
 }
 
 /** The status as a readable table. */
-export function statusTable(status: EmbedStatus): string {
+function statusTable(status: EmbedStatus): string {
   const worker = status.worker;
   const rows: [string, string | number][] = [
     ["knowledge base", status.kb ?? "(all)"],

@@ -23,7 +23,7 @@ interface SyncOptions {
 }
 
 /** How to settle a conflict, as printed beside it. */
-export function conflictHelp(file: string, copy: string): string {
+function conflictHelp(file: string, copy: string): string {
   return (
     `  to resolve ${file}: keep yours → delete ${copy}; take the server's → move ${copy} over ` +
     `${file}; or merge into ${file} and delete ${copy}. The next sync sends the result.`
