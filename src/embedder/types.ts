@@ -34,7 +34,7 @@ export interface EmbedderInfo {
   maxTokens: number;
   /**
    * Tokens per word (and punctuation mark) of this model's tokenizer on English prose, rounded
-   * up so estimates err long; absent means DEFAULT_TOKENS_PER_WORD. See tokens.ts.
+   * up; passage budgets are scaled by it (`tokenScale` in tokens.ts); absent means WordPiece's.
    */
   tokensPerWord?: number;
 }

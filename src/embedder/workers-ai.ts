@@ -5,7 +5,7 @@
  * (the two are not comparable, so the fingerprint records which one we got).
  */
 
-import { estimateTokens } from "./tokens.js";
+import { estimateTokens, SPECIAL_TOKENS } from "./tokens.js";
 import type { EmbedBatch, Embedder, EmbedderInfo, Pooling } from "./types.js";
 import { assertValidBatch } from "./validate.js";
 
@@ -31,7 +31,6 @@ const POOLING: Extract<Pooling, "cls"> = "cls";
 
 // BGE's WordPiece is the default estimate's tokenizer. Workers AI truncates silently and reports
 // nothing, so `truncated` is an estimate: a text near the window may be miscounted either way.
-export { estimateTokens };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -93,7 +92,7 @@ export function createWorkersAiEmbedder(
         vectors.push(...parseResponse(output, part.length, size).map(normalized));
       }
       const truncated = texts.flatMap((text, i) =>
-        estimateTokens(text) > BGE_MAX_TOKENS ? [i] : [],
+        estimateTokens(text) + SPECIAL_TOKENS > BGE_MAX_TOKENS ? [i] : [],
       );
       const batch = { vectors, truncated };
       assertValidBatch(batch, texts.length, size);

@@ -8,8 +8,9 @@
  * Sections start passages of their own, rather than being packed together, so that an edit to
  * one section changes that section's passages only: packing would shift every later boundary.
  */
+
+import { estimateTokens, prefixWithin, SPECIAL_TOKENS, tokenScale } from "../embedder/tokens.js";
 import { type Block, blockPieces, parseBlocks } from "./blocks.js";
-import { estimateTokens, prefixWithin } from "./tokens.js";
 
 /** The fields of an entry that are split (as `EmbeddedFields`). */
 export interface SplitFields {
@@ -22,6 +23,8 @@ export interface SplitFields {
 export interface SplitOptions {
   /** The embedder's window, in tokens (its `maxTokens`). */
   windowTokens: number;
+  /** Its tokenizer's tokens per word, when it says (`tokensPerWord`): scales the budgets. */
+  tokensPerWord?: number;
   /** False: one passage per entry, the whole note cut to the window (`EMBED_PASSAGES=off`). */
   passages: boolean;
 }
@@ -40,8 +43,6 @@ export interface Passage {
 
 /** Share of the window a passage may fill: the estimate is rough, and the rest is margin. */
 const WINDOW_SHARE = 0.8;
-/** The model's own tokens around every text ([CLS] and [SEP], or <s> and </s>). */
-const SPECIAL_TOKENS = 2;
 /** Share of a passage's budget repeated from the end of the passage before it. */
 const OVERLAP_SHARE = 0.15;
 /** A passage always has room for some text, however long its context. */
@@ -59,9 +60,11 @@ function contextOf(fields: SplitFields, headingPath: string[], first: boolean): 
   return first && fields.summary.length > 0 ? `${path}\n${fields.summary}` : path;
 }
 
-/** Tokens left for the text of a passage with this context. */
-function budgetFor(windowTokens: number, context: string): number {
-  const usable = Math.floor((windowTokens - SPECIAL_TOKENS) * WINDOW_SHARE);
+/** Tokens (as estimated) left for the text of a passage with this context. */
+function budgetFor(windowTokens: number, context: string, tokensPerWord?: number): number {
+  const usable = Math.floor(
+    (windowTokens - SPECIAL_TOKENS) * WINDOW_SHARE * tokenScale(tokensPerWord),
+  );
   return Math.max(MIN_BUDGET, usable - estimateTokens(context) - SPECIAL_TOKENS);
 }
 
@@ -189,7 +192,7 @@ export function splitEntry(fields: SplitFields, options: SplitOptions): Passage[
   const { body } = fields;
   const whole = trimmedSpan(body, 0, body.length);
   const firstContext = contextOf(fields, [], true);
-  const firstBudget = budgetFor(options.windowTokens, firstContext);
+  const firstBudget = budgetFor(options.windowTokens, firstContext, options.tokensPerWord);
   const one = (end: number): Passage[] => [
     {
       seq: 0,
@@ -209,7 +212,7 @@ export function splitEntry(fields: SplitFields, options: SplitOptions): Passage[
   const passages: Passage[] = [];
   for (const section of sections(parseBlocks(body))) {
     const context = contextOf(fields, section.headingPath, passages.length === 0);
-    const budget = budgetFor(options.windowTokens, context);
+    const budget = budgetFor(options.windowTokens, context, options.tokensPerWord);
     const first = section.blocks[0];
     const last = section.blocks[section.blocks.length - 1];
     if (!first || !last) continue;

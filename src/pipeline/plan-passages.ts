@@ -28,6 +28,7 @@ export interface PassagePlan {
 export interface PlanOptions {
   model: string;
   windowTokens: number;
+  tokensPerWord: number | undefined;
   passages: boolean;
 }
 
@@ -47,12 +48,14 @@ export async function addressedPassages(
     entry.contentHash,
     options.model,
     options.windowTokens,
+    options.tokensPerWord,
     options.passages,
   ].join("\u0000");
   const known = memo.get(key);
   if (known) return known;
   const split = splitEntry(entry, {
     windowTokens: options.windowTokens,
+    tokensPerWord: options.tokensPerWord,
     passages: options.passages,
   });
   const passages = await Promise.all(

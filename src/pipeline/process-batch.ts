@@ -338,6 +338,7 @@ async function planAll(
     const passages = await addressedPassages(item.entry, {
       model,
       windowTokens: info.maxTokens,
+      tokensPerWord: info.tokensPerWord,
       passages: ctx.passages,
     });
     const have = storedBy.get(keyOf(item.entry.kbName, item.entry.id)) ?? [];

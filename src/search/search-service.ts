@@ -320,7 +320,7 @@ function unavailable(message: string): ApiError {
 }
 
 /** Weighted reciprocal rank fusion: each list contributes weight / (k + rank). */
-export function fuse(lists: { hits: Hit[]; weight: number }[]): Hit[] {
+function fuse(lists: { hits: Hit[]; weight: number }[]): Hit[] {
   const fused = new Map<string, Hit>();
   for (const { hits, weight } of lists) {
     if (weight <= 0) continue;

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { estimateTokens } from "../../src/embedder/tokens";
 import { parseBlocks } from "../../src/passages/blocks";
 import { type Passage, passageInput, splitEntry } from "../../src/passages/split";
-import { estimateTokens } from "../../src/passages/tokens";
 
 const WINDOW = 128;
 /** What a passage with its context may cost: the splitter's share of the window. */

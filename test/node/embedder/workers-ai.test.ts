@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createWorkersAiEmbedder, estimateTokens } from "../../../src/embedder/workers-ai.js";
+import { estimateTokens } from "../../../src/embedder/tokens.js";
+import { createWorkersAiEmbedder } from "../../../src/embedder/workers-ai.js";
 import { norm, words } from "./model.js";
 
 /** A fake `AI` binding answering the documented BGE response shape. */
@@ -61,7 +62,7 @@ describe("workers-ai embedder", () => {
     }));
     const batch = await createWorkersAiEmbedder(ai).embed(["short", words(600)]);
     expect(batch.truncated).toEqual([1]);
-    expect(estimateTokens("hello world")).toBe(5);
+    expect(estimateTokens("hello world")).toBe(4);
   });
 
   it("rejects a wrong-dimension response", async () => {
