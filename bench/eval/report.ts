@@ -23,8 +23,10 @@ export interface ObservedSettings {
   provider: string | null;
   semantic: boolean;
   embedMode: string;
-  /** `on` when semantic results carried passages, `off` when none did. */
+  /** `on` when the status counted more passages than entries (notes were split), else `off`. */
   passages: "on" | "off";
+  /** The status's passage and entry counts after the drain. */
+  counts: { passages: number; entries: number };
   /** Status and health fields that mention passages or hybrid weights, as the server sent them. */
   reported: Record<string, unknown>;
 }
@@ -87,7 +89,10 @@ export function observe(facts: ServerFacts, search: SearchFacts): ObservedSettin
     provider: status.provider,
     semantic: status.semantic,
     embedMode: status.embed_mode,
-    passages: search.passageResults > 0 ? "on" : "off",
+    // Whole-note mode still returns a passage per result (the note's one), so the status decides:
+    // more passages than entries means notes were split.
+    passages: status.passages > status.entries ? "on" : "off",
+    counts: { passages: status.passages, entries: status.entries },
     reported,
   };
 }
@@ -168,6 +173,12 @@ function figuresCells(f: Figures): string[] {
   return [f3(f.ndcg), f3(f.recall), f3(f.mrr)];
 }
 
+/** Passages against entries, as the status counted them after the drain. */
+function status(run: EvalRun): string {
+  const { passages, entries } = run.observed.counts;
+  return `${passages} passages for ${entries} entries`;
+}
+
 function renderRun(run: EvalRun): string[] {
   const o = run.observed;
   const lines = [
@@ -175,8 +186,8 @@ function renderRun(run: EvalRun): string[] {
     "",
     `What the server reported: model **${o.model ?? "none"}** (provider ${o.provider ?? "?"}, ` +
       `${o.semantic ? "semantic" : "NOT semantic: lexical similarity"}), embed mode ${o.embedMode}; ` +
-      `passages **${o.passages}** (${run.searchFacts.passageResults} of ${run.searchFacts.results} ` +
-      `semantic/hybrid results carried a passage)` +
+      `passages **${o.passages}** (${status(run)}; ${run.searchFacts.passageResults} of ` +
+      `${run.searchFacts.results} semantic/hybrid results carried a passage)` +
       (Object.keys(o.reported).length > 0
         ? `; also reported: \`${JSON.stringify(o.reported)}\``
         : "") +
