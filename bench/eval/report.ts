@@ -72,8 +72,8 @@ export interface EvalResults {
   comparisons: EvalTarget[];
 }
 
-/** Reads what the server ran from its status and health answers and the search answers. */
-export function observe(facts: ServerFacts, search: SearchFacts): ObservedSettings {
+/** Reads what the server ran from its status and health answers. */
+export function observe(facts: ServerFacts): ObservedSettings {
   const reported: Record<string, unknown> = {};
   for (const [source, object] of [
     ["status", facts.status],

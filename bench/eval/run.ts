@@ -109,7 +109,7 @@ async function measure(
     const run: EvalRun = {
       settings,
       vars: session.vars,
-      observed: observe(session.facts, facts),
+      observed: observe(session.facts),
       import: session.facts.import,
       drain: {
         ...session.facts.drain,
@@ -142,6 +142,9 @@ async function main(): Promise<void> {
     const saved = JSON.parse(
       await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"),
     ) as EvalResults;
+    // Comparisons derive from the runs alone: recompute them with the current rules.
+    saved.comparisons = compareRuns(saved.runs);
+    await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(saved, null, 2)}\n`);
     await writeFile(join(RESULTS_DIR, `${name}.md`), renderEval(saved));
     log(`rendered bench/results/${name}.md from ${name}.json`);
     return;
