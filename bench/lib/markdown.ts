@@ -91,7 +91,9 @@ export function renderMarkdown(results: BenchResults): string {
         [
           "Batch",
           "Entries",
+          "Passages",
           "Pipeline entries/s",
+          "Pipeline passages/s",
           "Raw embedder texts/s",
           "Ratio",
           "Peak RSS workerd (MiB)",
@@ -101,7 +103,9 @@ export function renderMarkdown(results: BenchResults): string {
         drain.runs.map((r) => [
           String(r.batchSize),
           String(r.entries),
+          String(r.passages),
           f1(r.pipelineEntriesPerSec),
+          f1(r.pipelinePassagesPerSec),
           f1(r.rawTextsPerSec),
           r.ratio.toFixed(2),
           f1(r.memory.workerd?.peakRssMiB ?? Number.NaN),
@@ -110,7 +114,7 @@ export function renderMarkdown(results: BenchResults): string {
         ]),
       ),
       "",
-      `~${drain.bodyWords}-word entries (truncated at the model's 256-token window). Raw = the same embedder in a process of its own at the server embedder's CPU priority, same texts and batch size, half timed before the drain and half after. CPU = CPU time of each process during the drain per entry.`,
+      `~${drain.bodyWords}-word entries, split into passages for the model's 256-token window. Raw = the same embedder in a process of its own at the server embedder's CPU priority, on the same passage inputs and batch size (the ratio is in passages/s), half timed before the drain and half after. CPU = CPU time of each process during the drain per entry.`,
     );
   } else out.push(failed("drain", results.scenarios.drain) ?? "");
 

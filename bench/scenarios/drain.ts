@@ -2,12 +2,13 @@
  * Scenario 2 (drain throughput) and 6 (memory). Per batch size: a server with that
  * EMBED_BATCH_SIZE, its worker paused while N entries are created through the batch endpoint,
  * then resumed; the drain is timed from the resume's answer until the status first shows nothing
- * pending or processing. The raw embedder runs the same texts at the same batch size in the bench
- * process, half just before the drain and half just after, so a change in the machine's load
+ * pending or processing. The unit is the passage (what the worker embeds): the raw embedder runs
+ * the same passage inputs the server embeds (split here with the server's splitter and the
+ * model's window) at the same batch size, half just before the drain and half just after, so a change in the machine's load
  * during the run falls on both. During the drain, the launcher (Node: Miniflare host + embedder)
  * and workerd are sampled for RSS every 100 ms and their CPU seconds counted.
  */
-import { embeddedText } from "../../src/domain/content.js";
+import { passageInput, splitEntry } from "../../src/passages/split.js";
 import { bulkCreate } from "../lib/bulk.js";
 import { ApiClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
@@ -27,8 +28,11 @@ export interface DrainRun {
   bulkWriteEntriesPerSec: number;
   drainSeconds: number;
   pipelineEntriesPerSec: number;
+  /** Passages the server embedded (its status), and the pipeline's passages per second. */
+  passages: number;
+  pipelinePassagesPerSec: number;
   rawTextsPerSec: number;
-  /** pipeline / raw. */
+  /** pipeline passages/s / raw texts/s, on the same passage inputs. */
   ratio: number;
   memory: Record<string, MemoryPeak>;
   /** CPU seconds used during the drain, per process, and per entry in ms. */
@@ -57,7 +61,14 @@ async function runOne(options: {
   const { plan, pool, raw, batchSize, log } = options;
   const count = plan.drain.entries[batchSize] ?? 500;
   const make = (i: number) => makeEntry(plan.seed + batchSize, i, plan.bodyWords, "d");
-  const texts = Array.from({ length: count }, (_, i) => embeddedText(make(i)));
+  const info = await raw.describe();
+  const texts = Array.from({ length: count }, (_, i) =>
+    splitEntry(make(i), {
+      windowTokens: info.maxTokens,
+      tokensPerWord: info.tokensPerWord,
+      passages: true,
+    }).map(passageInput),
+  ).flat();
   const spec = drainServer(plan, batchSize);
   const server = await pool.take(spec.name, spec.vars);
   const api = new ApiClient(server.url);
@@ -67,7 +78,7 @@ async function runOne(options: {
     log(
       `drain b=${batchSize}: ${count} entries queued (${bulk.entriesPerSec.toFixed(0)}/s); raw embedder, first half`,
     );
-    const half = Math.floor(count / 2);
+    const half = Math.floor(texts.length / 2);
     const before = await raw.throughput(texts.slice(0, half), batchSize);
 
     const pids = { launcher: server.pid, workerd: server.workerdPid() };
@@ -82,8 +93,14 @@ async function runOne(options: {
     log(`drain b=${batchSize}: drained in ${drainSeconds.toFixed(1)} s; raw embedder, second half`);
 
     const after = await raw.throughput(texts.slice(half), batchSize);
-    const rawTextsPerSec = count / (before + after);
+    const rawTextsPerSec = texts.length / (before + after);
     const pipelineEntriesPerSec = count / drainSeconds;
+    const pipelinePassagesPerSec = status.passages / drainSeconds;
+    if (status.passages !== texts.length) {
+      throw new Error(
+        `drain b=${batchSize}: the server embedded ${status.passages} passages, the bench split ${texts.length}`,
+      );
+    }
     if (status.done !== count || status.failed !== 0 || status.embedded !== count) {
       throw new Error(
         `drain b=${batchSize} ended with done=${status.done} embedded=${status.embedded} failed=${status.failed}, expected ${count} done`,
@@ -95,8 +112,10 @@ async function runOne(options: {
       bulkWriteEntriesPerSec: fixed(bulk.entriesPerSec, 1),
       drainSeconds: fixed(drainSeconds, 2),
       pipelineEntriesPerSec: fixed(pipelineEntriesPerSec, 2),
+      passages: status.passages,
+      pipelinePassagesPerSec: fixed(pipelinePassagesPerSec, 2),
       rawTextsPerSec: fixed(rawTextsPerSec, 2),
-      ratio: fixed(pipelineEntriesPerSec / rawTextsPerSec, 3),
+      ratio: fixed(pipelinePassagesPerSec / rawTextsPerSec, 3),
       memory: peaks,
       cpuSeconds,
       cpuMsPerEntry: Object.fromEntries(
@@ -127,7 +146,7 @@ export async function runDrain(options: {
       "per EMBED_BATCH_SIZE: worker paused, N entries created via POST /api/entries/batch, worker " +
       "resumed; drain = resume answered → first status with pending = processing = 0 (polled every " +
       "100 ms). Raw = createTransformersEmbedder in a process of its own (same model dir, q8, 2 threads, same nice value as the server's embedder) " +
-      "on the same embedded texts at the same batch size, half before and half after the drain",
+      "on the same passage inputs (the server's splitter, the model's window) at the same batch size, half before and half after the drain; the ratio is in passages/s",
     bodyWords: options.plan.bodyWords,
     runs,
     primaryBatchSize: options.plan.drain.primaryBatchSize,

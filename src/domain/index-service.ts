@@ -7,7 +7,7 @@ import type { Settings } from "../config";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
-import { embedNow } from "../pipeline/embed-now";
+import { batchResult, embedNow } from "../pipeline/embed-now";
 import { batchContext } from "../pipeline/process-batch";
 import { type EmbedStatus, readEmbedStatus } from "../pipeline/status";
 import type { WorkerStatus } from "../shared/worker-status";
@@ -117,17 +117,10 @@ export class IndexService {
   /** A synchronous batch where no worker exists to run it. */
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
-    const { claimed, outcome } = await embedNow(
-      batchContext(db, this.deps.embedder(), settings, this.now),
-      settings.leaseMs,
-      { due: limit },
+    return batchResult(
+      await embedNow(batchContext(db, this.deps.embedder(), settings, this.now), settings.leaseMs, {
+        due: limit,
+      }),
     );
-    return {
-      paused: false,
-      claimed,
-      embedded: outcome.completed.length,
-      failed: outcome.failed.length,
-      retrying: outcome.retrying,
-    };
   }
 }

@@ -5,7 +5,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
-import { embedNow } from "../pipeline/embed-now";
+import { batchResult, embedNow } from "../pipeline/embed-now";
 import { type BatchOutcome, batchContext } from "../pipeline/process-batch";
 import { selectEmbedder } from "../select-embedder";
 import type { EmbedBatchResult } from "../shared/api-types";
@@ -91,15 +91,7 @@ export class EmbedWorker extends DurableObject<Env> {
     if (this.paused) return paused;
     const run = await this.runBatch(limit ?? this.settings.batchSize);
     await this.rearm();
-    if (!run) return paused;
-    const { claimed, outcome } = run;
-    return {
-      paused: false,
-      claimed,
-      embedded: outcome.completed.length,
-      failed: outcome.failed.length,
-      retrying: outcome.retrying,
-    };
+    return run ? batchResult(run) : paused;
   }
 
   /** The worker's part of the status. */

@@ -4,6 +4,7 @@
  * or a batch). Claim (for due rows, failing the exhausted expired leases in the same round trip,
  * so no row ever gets an attempt past the maximum), embed, commit, and say what to announce.
  */
+import type { EmbedBatchResult } from "../shared/api-types";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
 import { claimDueWithEntries, claimEntry, type ExhaustedRow } from "../storage/queue";
 import {
@@ -31,6 +32,17 @@ export interface EmbedNowRun {
    * expired, then `embed_complete` / `embed_failed` of the batch.
    */
   events: (EmbedCompleteMessage | EmbedFailedMessage)[];
+}
+
+/** A run as the API reports it (`POST /api/index/embed`, the worker's `processNow`). */
+export function batchResult(run: Pick<EmbedNowRun, "claimed" | "outcome">): EmbedBatchResult {
+  return {
+    paused: false,
+    claimed: run.claimed,
+    embedded: run.outcome.completed.length,
+    failed: run.outcome.failed.length,
+    retrying: run.outcome.retrying,
+  };
 }
 
 /** Claims the target's rows under a lease of `leaseMs`, embeds them and commits the outcome. */
