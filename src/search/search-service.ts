@@ -228,10 +228,16 @@ export class SearchService {
     const info = await this.beforeDeadline(embedder.info(), end);
     const model = fingerprintKey(info.model);
     const index = vectorIndexFor(model);
-    const [embedded] = await Promise.all([
-      this.beforeDeadline(embedder.embed([text]), end),
-      index.sync(this.db),
-    ]);
+    // The query is embedded while the index catches up, but the deadline counts from when the
+    // index is ready: a catch-up is CPU-bound in this isolate (seconds after a restart at 100k
+    // passages), and timers that fall due meanwhile would fail an answer that already arrived.
+    const pending = embedder.embed([text]);
+    pending.catch(() => undefined); // awaited below; this only keeps an early failure handled
+    await index.sync(this.db);
+    const embedded = await this.beforeDeadline(
+      pending,
+      Math.max(end, this.now() + this.embedTimeoutMs),
+    );
     const query = embedded.vectors[0];
     const entries = await this.countEntries(kb);
     const vectors = Math.min(index.countIn(kb), entries);
