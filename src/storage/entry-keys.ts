@@ -14,8 +14,8 @@ export interface EntryKey {
   id: string;
 }
 
-/** D1 allows 100 bound parameters per statement; two per key. */
-const KEYS_PER_QUERY = 45;
+/** D1 allows 100 bound parameters per statement; keys take at most this many of them. */
+const KEY_PARAMS_PER_QUERY = 90;
 
 /** `(kb, id) IN (the keys)`, planned as a seek per key. `keys` must not be empty. */
 export function keyIn(kb: SQLiteColumn, id: SQLiteColumn, keys: EntryKey[]): SQL {
@@ -26,14 +26,19 @@ export function keyIn(kb: SQLiteColumn, id: SQLiteColumn, keys: EntryKey[]): SQL
   return sql`(${kb}, ${id}) IN (SELECT column1, column2 FROM (VALUES ${rows}))`;
 }
 
-/** Runs `read` over the keys in chunks that fit one statement, and concatenates the rows. */
-export async function readByKeys<T>(
-  keys: EntryKey[],
-  read: (chunk: EntryKey[]) => Promise<T[]>,
+/**
+ * Runs `read` over the keys in chunks that fit one statement (`paramsPerKey` bound parameters
+ * each: two for an entry key), and concatenates the rows.
+ */
+export async function readByKeys<K, T>(
+  keys: K[],
+  read: (chunk: K[]) => Promise<T[]>,
+  paramsPerKey = 2,
 ): Promise<T[]> {
+  const perQuery = Math.floor(KEY_PARAMS_PER_QUERY / paramsPerKey);
   const out: T[] = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-    out.push(...(await read(keys.slice(i, i + KEYS_PER_QUERY))));
+  for (let i = 0; i < keys.length; i += perQuery) {
+    out.push(...(await read(keys.slice(i, i + perQuery))));
   }
   return out;
 }

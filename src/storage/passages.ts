@@ -1,6 +1,7 @@
 /** Reads of committed passages (`entry_passages`), for search results. */
 import { sql } from "drizzle-orm";
 import type { Db } from "./db";
+import { readByKeys } from "./entry-keys";
 
 /** A passage's key. */
 export interface PassageKey {
@@ -21,9 +22,6 @@ export interface PassageSpan extends PassageKey {
   text: string | null;
 }
 
-/** D1 allows 100 bound parameters per statement; three per key. */
-const KEYS_PER_QUERY = 30;
-
 function headings(json: string): string[] {
   try {
     const parsed: unknown = JSON.parse(json);
@@ -34,10 +32,8 @@ function headings(json: string): string[] {
 }
 
 /** The committed passages among `keys` (keys without one are simply absent). */
-export async function getPassageSpans(db: Db, keys: PassageKey[]): Promise<PassageSpan[]> {
-  const out: PassageSpan[] = [];
-  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-    const chunk = keys.slice(i, i + KEYS_PER_QUERY);
+export function getPassageSpans(db: Db, keys: PassageKey[]): Promise<PassageSpan[]> {
+  const read = async (chunk: PassageKey[]) => {
     const values = sql.join(
       chunk.map((k) => sql`(${k.kbName}, ${k.entryId}, ${k.seq})`),
       sql`, `,
@@ -61,8 +57,8 @@ export async function getPassageSpans(db: Db, keys: PassageKey[]): Promise<Passa
         JOIN entries e ON e.kb_name = p.kb_name AND e.id = p.entry_id
        WHERE (p.kb_name, p.entry_id, p.seq) IN
              (SELECT column1, column2, column3 FROM (VALUES ${values}))`);
-    for (const r of rows) {
-      out.push({
+    return rows.map(
+      (r): PassageSpan => ({
         kbName: r.kb_name,
         entryId: r.entry_id,
         seq: r.seq,
@@ -70,8 +66,8 @@ export async function getPassageSpans(db: Db, keys: PassageKey[]): Promise<Passa
         start: r.start,
         end: r.end,
         text: r.prefix === null ? null : r.prefix.slice(r.start, r.end),
-      });
-    }
-  }
-  return out;
+      }),
+    );
+  };
+  return readByKeys(keys, read, 3);
 }
