@@ -5,9 +5,9 @@
  * Worker (runs in workerd), from the top down; a layer imports only layers below it:
  *   entry          index.ts, app.ts: the composition root and the Worker's exports
  *   adapters       routes/, mcp/, middleware/, app-env.ts (what they get per request),
- *                  embed-worker/ (the Durable Object over pipeline/)
+ *                  embed-worker/ (the Durable Object over embedding/)
  *   services       domain/ (entries, bulk writes, index control: what a route asks for)
- *   engines        pipeline/ (the embedding work), search/
+ *   engines        embedding/ (the embedding work), search/
  *   ports          storage/ (D1), embedder/ (the providers), passages/ (splitting)
  *   base           shared/ (API types, messages), errors.ts, config.ts, model/ (the entry model)
  * Node side (never bundled into the Worker): cli/, import/, sync/, server/, node/.
@@ -16,7 +16,7 @@ const layers = [
   { name: "entry", path: "^src/(index|app)\\.ts$" },
   { name: "adapters", path: "^src/((routes|mcp|middleware|embed-worker)/|app-env\\.ts$)" },
   { name: "services", path: "^src/domain/" },
-  { name: "engines", path: "^src/(pipeline|search)/" },
+  { name: "engines", path: "^src/(embedding|search)/" },
   { name: "ports", path: "^src/((storage|embedder|passages)/|select-embedder\\.ts$)" },
   { name: "base", path: "^src/(shared/|model/|errors\\.ts$|config\\.ts$)" },
 ];

@@ -1,6 +1,6 @@
 /** The Hono environment: bindings plus what the composition root puts on each request. */
 import type { Settings } from "./config";
-import type { BatchService } from "./domain/batch-service";
+import type { BulkWriteService } from "./domain/bulk-write-service";
 import type { EntriesService } from "./domain/entries-service";
 import type { IndexService } from "./domain/index-service";
 import type { SearchService } from "./search/search-service";
@@ -10,7 +10,7 @@ export interface AppEnv {
   Variables: {
     settings: Settings;
     entries: EntriesService;
-    batch: BatchService;
+    batch: BulkWriteService;
     search: SearchService;
     index: IndexService;
   };

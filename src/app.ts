@@ -7,10 +7,10 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env";
 import { readSettings, type Settings } from "./config";
-import { BatchService } from "./domain/batch-service";
+import { BulkWriteService } from "./domain/bulk-write-service";
+import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
 import { IndexService } from "./domain/index-service";
-import { type EmbedPipeline, noPipeline } from "./domain/pipeline";
 import { embedWorkerStub } from "./embed-worker/embed-worker";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
@@ -19,7 +19,7 @@ import { refuseOpenWrites } from "./middleware/deployed";
 import { requireAllowedHost } from "./middleware/host";
 import { requireTrustedOrigin } from "./middleware/origin";
 import { limits } from "./model/limits";
-import { batchRoutes } from "./routes/batch";
+import { batchRoutes } from "./routes/bulk";
 import { entriesRoutes } from "./routes/entries";
 import { healthRoutes } from "./routes/health";
 import { indexRoutes } from "./routes/index-embed";
@@ -36,7 +36,7 @@ export function hasWorker(env: Env, settings: Settings): boolean {
 }
 
 /** The EmbedWorker seen from the write path: events and kicks, after the response. */
-function workerPipeline(env: Env): EmbedPipeline {
+function workerNotifier(env: Env): EmbedNotifier {
   return {
     present: true,
     async afterWrite(events, kick) {
@@ -62,13 +62,13 @@ export function createApp() {
     const writes = {
       db,
       settings,
-      pipeline: worker ? workerPipeline(c.env) : noPipeline,
+      notifier: worker ? workerNotifier(c.env) : noNotifier,
       embedder,
       defer: (work: Promise<unknown>) => c.executionCtx.waitUntil(work),
     };
     c.set("settings", settings);
     c.set("entries", new EntriesService(writes));
-    c.set("batch", new BatchService(writes));
+    c.set("batch", new BulkWriteService(writes));
     c.set(
       "search",
       new SearchService(db, embedder, settings.searchEmbedTimeoutMs, settings.hybridSemanticWeight),

@@ -5,13 +5,13 @@
  */
 import type { Settings } from "../config";
 import type { Embedder } from "../embedder/types";
+import { embedNow } from "../embedding/embed-now";
+import { roundContext } from "../embedding/embed-round";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
-import { embedNow } from "../pipeline/embed-now";
-import { batchContext } from "../pipeline/process-batch";
 import type { EntryList } from "../shared/api-types";
 import type { EntryChangedMessage } from "../shared/messages";
-import { type Db, isUniqueViolation, runBatch } from "../storage/db";
+import { type Db, isUniqueViolation, runAtomic } from "../storage/db";
 import { deleteVectorIfNoEntry, getEmbeddingMeta } from "../storage/embeddings";
 import {
   deleteEntryRow,
@@ -23,11 +23,11 @@ import {
 import { dequeueIfNoEntry, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
+import type { EmbedNotifier } from "./embed-notifier";
 import { type Entry, toEntry, toListItem, toRowFields } from "./entry";
 import { entryChanged } from "./entry-events";
 import type { CreateEntryInput, EntryFields, PatchEntryInput } from "./entry-input";
 import { checkIfMatch, type IfMatch, preconditionFailed } from "./etag";
-import type { EmbedPipeline } from "./pipeline";
 import { slugify } from "./slug";
 
 /** What a write says will happen to the entry's embedding. */
@@ -54,7 +54,7 @@ export interface EmbeddingView {
 export interface EntriesDeps {
   db: Db;
   settings: Settings;
-  pipeline: EmbedPipeline;
+  notifier: EmbedNotifier;
   embedder: () => Embedder;
   /** Runs work after the response (the request's `waitUntil`). */
   defer: (work: Promise<unknown>) => void;
@@ -102,7 +102,7 @@ export class EntriesService {
     const queueing = this.deps.settings.embedMode !== "off";
     try {
       if (queueing) {
-        await runBatch(db, [
+        await runAtomic(db, [
           insertEntry(db, row),
           enqueue(row.kbName, row.id, row.contentHash, now),
         ]);
@@ -158,13 +158,13 @@ export class EntriesService {
         : queueing
           ? [enqueue(kbName, id, next.contentHash, now)]
           : [dequeueIfStale(kbName, id)];
-      const [updated] = await runBatch(db, [update, ...followUp]);
+      const [updated] = await runAtomic(db, [update, ...followUp]);
       // The guard failed: the entry changed since we read it (or was deleted). Read again and
       // redo on the latest row (or answer 404 / 412).
       if ((updated?.results.length ?? 0) === 0) continue;
       if (!textChanged) {
         this.deps.defer(
-          this.deps.pipeline.afterWrite([entryChanged("entry_updated", next)], false),
+          this.deps.notifier.afterWrite([entryChanged("entry_updated", next)], false),
         );
         return { entry: toEntry(next), embedding: { status: "unchanged" } };
       }
@@ -188,7 +188,7 @@ export class EntriesService {
     }
     // The queue row and vector go only if the entry did: a guarded delete that found a newer
     // version leaves all three in place.
-    const [deleted] = await runBatch(db, [
+    const [deleted] = await runAtomic(db, [
       deleteEntryRow(db, kbName, id, read),
       dequeueIfNoEntry(kbName, id),
       deleteVectorIfNoEntry(kbName, id),
@@ -208,7 +208,7 @@ export class EntriesService {
       queued_at: null,
       embedded_at: null,
     };
-    this.deps.defer(this.deps.pipeline.afterWrite([message], false));
+    this.deps.defer(this.deps.notifier.afterWrite([message], false));
   }
 
   /** One entry with its embedding's state. */
@@ -268,29 +268,29 @@ export class EntriesService {
     type: "entry_created" | "entry_updated",
     queued: boolean,
   ): Promise<{ status: WriteEmbeddingStatus; error?: string }> {
-    const { settings, pipeline } = this.deps;
+    const { settings, notifier } = this.deps;
     const changed = entryChanged(type, row);
     if (!queued) {
-      this.deps.defer(pipeline.afterWrite([changed], false));
+      this.deps.defer(notifier.afterWrite([changed], false));
       return { status: "disabled" };
     }
-    if (settings.embedMode === "background" && pipeline.present) {
-      this.deps.defer(pipeline.afterWrite([changed], true));
+    if (settings.embedMode === "background" && notifier.present) {
+      this.deps.defer(notifier.afterWrite([changed], true));
       return { status: "queued" };
     }
     const result = await this.embedNow(row);
     // A failed sync embed stays queued: the worker (if any) retries it with backoff.
-    this.deps.defer(pipeline.afterWrite([changed, ...result.events], result.error !== undefined));
+    this.deps.defer(notifier.afterWrite([changed, ...result.events], result.error !== undefined));
     return result.error === undefined
       ? { status: "embedded" }
       : { status: "queued_after_error", error: result.error };
   }
 
-  /** Embeds one just-written entry inside the request, through the pipeline's own batch code. */
+  /** Embeds one just-written entry inside the request, through the embedding round code. */
   private async embedNow(row: EntryRow) {
     const { db, settings } = this.deps;
     const { claimed, outcome, events } = await embedNow(
-      batchContext(db, this.deps.embedder(), settings, this.now),
+      roundContext(db, this.deps.embedder(), settings, this.now),
       settings.leaseMs,
       { entry: row },
     );

@@ -5,11 +5,11 @@
  */
 import type { Settings } from "../config";
 import { type Embedder, fingerprintKey } from "../embedder/types";
+import { embedNow, roundResult } from "../embedding/embed-now";
+import { roundContext } from "../embedding/embed-round";
+import { type EmbedStatus, readEmbedStatus } from "../embedding/status";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
-import { batchResult, embedNow } from "../pipeline/embed-now";
-import { batchContext } from "../pipeline/process-batch";
-import { type EmbedStatus, readEmbedStatus } from "../pipeline/status";
 import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
 import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
@@ -117,8 +117,8 @@ export class IndexService {
   /** A synchronous batch where no worker exists to run it. */
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
-    return batchResult(
-      await embedNow(batchContext(db, this.deps.embedder(), settings, this.now), settings.leaseMs, {
+    return roundResult(
+      await embedNow(roundContext(db, this.deps.embedder(), settings, this.now), settings.leaseMs, {
         due: limit,
       }),
     );

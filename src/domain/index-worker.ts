@@ -2,7 +2,7 @@
  * How the index controls reach the background embedder. The real implementation is the
  * EmbedWorker Durable Object's stub; the service sees only this, so it never imports the adapter.
  */
-import type { EmbedBatchResult } from "../shared/api-types";
+import type { EmbedRoundResult } from "../shared/api-types";
 import type { WorkerStatus } from "../shared/worker-status";
 
 /** The background embedder as seen from `/api/index`. */
@@ -10,7 +10,7 @@ export interface IndexWorker {
   /** Makes sure the worker runs soon. */
   kick(): Promise<void>;
   /** Embeds up to `limit` due rows now and reports them. */
-  processNow(limit: number): Promise<EmbedBatchResult>;
+  processNow(limit: number): Promise<EmbedRoundResult>;
   pause(): Promise<WorkerStatus>;
   resume(): Promise<WorkerStatus>;
   status(): Promise<WorkerStatus>;

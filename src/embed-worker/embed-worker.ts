@@ -5,10 +5,10 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
-import { batchResult, embedNow } from "../pipeline/embed-now";
-import { type BatchOutcome, batchContext } from "../pipeline/process-batch";
+import { embedNow, roundResult } from "../embedding/embed-now";
+import { type RoundOutcome, roundContext } from "../embedding/embed-round";
 import { selectEmbedder } from "../select-embedder";
-import type { EmbedBatchResult } from "../shared/api-types";
+import type { EmbedRoundResult } from "../shared/api-types";
 import {
   type EntryEventMessage,
   type HelloMessage,
@@ -86,12 +86,12 @@ export class EmbedWorker extends DurableObject<Env> {
   }
 
   /** Embeds one batch of due rows now and reports it (the synchronous `POST /api/index/embed`). */
-  async processNow(limit?: number): Promise<EmbedBatchResult> {
+  async processNow(limit?: number): Promise<EmbedRoundResult> {
     const paused = { paused: true, claimed: 0, embedded: 0, failed: 0, retrying: 0 };
     if (this.paused) return paused;
-    const run = await this.runBatch(limit ?? this.settings.batchSize);
+    const run = await this.runRound(limit ?? this.settings.batchSize);
     await this.rearm();
-    return run ? batchResult(run) : paused;
+    return run ? roundResult(run) : paused;
   }
 
   /** The worker's part of the status. */
@@ -115,7 +115,7 @@ export class EmbedWorker extends DurableObject<Env> {
     const started = Date.now();
     try {
       while (!this.paused) {
-        const run = await this.runBatch(this.settings.batchSize);
+        const run = await this.runRound(this.settings.batchSize);
         if (!run || run.claimed === 0 || Date.now() - started > ALARM_BUDGET_MS) break;
       }
     } finally {
@@ -124,9 +124,9 @@ export class EmbedWorker extends DurableObject<Env> {
   }
 
   /** Claims and processes one batch, or nothing (null) once paused; never two at once. */
-  private async runBatch(
+  private async runRound(
     limit: number,
-  ): Promise<{ claimed: number; outcome: BatchOutcome } | null> {
+  ): Promise<{ claimed: number; outcome: RoundOutcome } | null> {
     while (this.current) await this.current.catch(() => undefined);
     // Checked after the wait: a batch queued behind the one in hand claims nothing after a pause.
     if (this.paused) return null;
@@ -142,8 +142,8 @@ export class EmbedWorker extends DurableObject<Env> {
 
   private async claimAndProcess(
     limit: number,
-  ): Promise<{ claimed: number; outcome: BatchOutcome }> {
-    const context = batchContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
+  ): Promise<{ claimed: number; outcome: RoundOutcome }> {
+    const context = roundContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
     context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
     const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
       due: limit,

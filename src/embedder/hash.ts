@@ -4,8 +4,8 @@
  * frequency, then L2-normalized. Similar vectors mean shared words, not shared meaning, so it
  * says `semantic: false`. Pure TypeScript: runs in workerd and Node alike.
  */
-import type { EmbedBatch, Embedder, EmbedderInfo } from "./types.js";
-import { assertValidBatch } from "./validate.js";
+import type { Embedder, EmbedderInfo, EmbedOutput } from "./types.js";
+import { assertValidOutput } from "./validate.js";
 
 /** Dimensions of hash vectors: the same as MiniLM's, so storage and indexes need not change. */
 const HASH_DIMS = 384;
@@ -105,7 +105,7 @@ function hashVector(words: string[], dims = HASH_DIMS): Float32Array {
 export function createHashEmbedder(): Embedder {
   return {
     info: async () => HASH_INFO,
-    embed: async (texts: string[]): Promise<EmbedBatch> => {
+    embed: async (texts: string[]): Promise<EmbedOutput> => {
       const truncated: number[] = [];
       const vectors = texts.map((text, index) => {
         const cut = truncateWords(hashWords(text));
@@ -113,7 +113,7 @@ export function createHashEmbedder(): Embedder {
         return hashVector(cut.words);
       });
       const batch = { vectors, truncated };
-      assertValidBatch(batch, texts.length, HASH_DIMS);
+      assertValidOutput(batch, texts.length, HASH_DIMS);
       return batch;
     },
   };

@@ -17,8 +17,8 @@ import {
   parseErrorBody,
   parseTruncated,
 } from "./protocol.js";
-import type { EmbedBatch, Embedder, EmbedderInfo } from "./types.js";
-import { assertValidBatch } from "./validate.js";
+import type { Embedder, EmbedderInfo, EmbedOutput } from "./types.js";
+import { assertValidOutput } from "./validate.js";
 
 /** Anything with a fetch: a service binding, or `{ fetch }` over the global fetch. */
 export interface Fetcher {
@@ -103,7 +103,7 @@ export function createRemoteEmbedder(
     return infoPromise;
   };
 
-  const embedChunk = (texts: string[], dims: number): Promise<EmbedBatch> =>
+  const embedChunk = (texts: string[], dims: number): Promise<EmbedOutput> =>
     call("embed", async (signal) => {
       const response = await fetcher.fetch(`${base}${PATHS.embed}`, {
         method: "POST",
@@ -118,13 +118,13 @@ export function createRemoteEmbedder(
         throw new Error(`embedder answered ${responseDims} dimensions, its info says ${dims}`);
       const vectors = decodeVectors(await response.arrayBuffer(), count, dims);
       const batch = { vectors, truncated: parseTruncated(response.headers.get(HEADERS.truncated)) };
-      assertValidBatch(batch, texts.length, dims);
+      assertValidOutput(batch, texts.length, dims);
       return batch;
     });
 
   return {
     info,
-    embed: async (texts: string[]): Promise<EmbedBatch> => {
+    embed: async (texts: string[]): Promise<EmbedOutput> => {
       const { model } = await info();
       const vectors: Float32Array[] = [];
       const truncated: number[] = [];
@@ -135,7 +135,7 @@ export function createRemoteEmbedder(
         truncated.push(...batch.truncated.map((index) => index + offset));
       }
       const batch = { vectors, truncated };
-      assertValidBatch(batch, texts.length, model.dims);
+      assertValidOutput(batch, texts.length, model.dims);
       return batch;
     },
   };

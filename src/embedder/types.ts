@@ -40,7 +40,7 @@ export interface EmbedderInfo {
 }
 
 /** One batch's result: a vector per input text, in input order. */
-export interface EmbedBatch {
+export interface EmbedOutput {
   vectors: Float32Array[];
   /** Input indices whose text exceeded the token window and was truncated. */
   truncated: number[];
@@ -49,7 +49,7 @@ export interface EmbedBatch {
 /** Texts in, float32 vectors out. Implementations must reject rather than return bad vectors. */
 export interface Embedder {
   info(): Promise<EmbedderInfo>;
-  embed(texts: string[]): Promise<EmbedBatch>;
+  embed(texts: string[]): Promise<EmbedOutput>;
 }
 
 /** Stable string form of a fingerprint, stored beside each vector (`entry_embeddings.model`). */

@@ -2,13 +2,13 @@
  * The last gate before a vector is stored: every provider path runs its batch through here, so
  * a NaN, an infinity or a vector of the wrong length is a failure, never a row in the database.
  */
-import type { EmbedBatch } from "./types.js";
+import type { EmbedOutput } from "./types.js";
 
 /**
  * Throws an Error naming the first problem: wrong vector count, wrong length, a non-finite
  * component, or a `truncated` index that is not an input index.
  */
-export function assertValidBatch(batch: EmbedBatch, expectedCount: number, dims: number): void {
+export function assertValidOutput(batch: EmbedOutput, expectedCount: number, dims: number): void {
   if (batch.vectors.length !== expectedCount) {
     throw new Error(`embedder returned ${batch.vectors.length} vectors for ${expectedCount} texts`);
   }

@@ -6,8 +6,8 @@
  */
 
 import { estimateTokens, SPECIAL_TOKENS } from "./tokens.js";
-import type { EmbedBatch, Embedder, EmbedderInfo, Pooling } from "./types.js";
-import { assertValidBatch } from "./validate.js";
+import type { Embedder, EmbedderInfo, EmbedOutput, Pooling } from "./types.js";
+import { assertValidOutput } from "./validate.js";
 
 /** The slice of the `AI` binding this provider uses. */
 export interface AiBinding {
@@ -84,7 +84,7 @@ export function createWorkersAiEmbedder(
 
   return {
     info: async () => info,
-    embed: async (texts: string[]): Promise<EmbedBatch> => {
+    embed: async (texts: string[]): Promise<EmbedOutput> => {
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += MAX_TEXTS_PER_CALL) {
         const part = texts.slice(start, start + MAX_TEXTS_PER_CALL);
@@ -95,7 +95,7 @@ export function createWorkersAiEmbedder(
         estimateTokens(text) + SPECIAL_TOKENS > BGE_MAX_TOKENS ? [i] : [],
       );
       const batch = { vectors, truncated };
-      assertValidBatch(batch, texts.length, size);
+      assertValidOutput(batch, texts.length, size);
       return batch;
     },
   };

@@ -2,10 +2,10 @@
  * `POST /api/entries/batch` over HTTP, keeping what the import needs from a refusal: the status,
  * the API's error code and its per-item details.
  */
-import type { BatchResponse, SendBatch, SendResult } from "./import-kbs.js";
+import type { BulkWriteResponse, SendBulk, SendResult } from "./import-kbs.js";
 
 /** A sender for the batch endpoint at `url`, with `headers` (authorization) on every request. */
-export function httpSender(url: string, headers: Record<string, string> = {}): SendBatch {
+export function httpSender(url: string, headers: Record<string, string> = {}): SendBulk {
   return async (body) => {
     let response: Response;
     try {
@@ -25,7 +25,7 @@ export function httpSender(url: string, headers: Record<string, string> = {}): S
       json = undefined;
     }
     if (response.ok && typeof json === "object" && json !== null) {
-      return { ok: true, result: json as BatchResponse };
+      return { ok: true, result: json as BulkWriteResponse };
     }
     return refusal(response.status, text, json);
   };

@@ -4,12 +4,12 @@
  * without the refused items, so one bad entry never costs its neighbours.
  */
 import { createEntrySchema } from "../domain/entry-input.js";
-import { jsonBytes, planBatches, SINGLE_ENTRY_MAX_BYTES } from "./batches.js";
 import type { KbRead, Skipped } from "./read-kb.js";
+import { jsonBytes, planRequests, SINGLE_ENTRY_MAX_BYTES } from "./requests.js";
 import type { ImportEntry } from "./to-entry.js";
 
 /** The API's answer to a batch. */
-export interface BatchResponse {
+export interface BulkWriteResponse {
   created: number;
   updated: number;
   unchanged: number;
@@ -21,11 +21,11 @@ export interface BatchResponse {
 
 /** A batch request's outcome; status 0 means the server could not be reached. */
 export type SendResult =
-  | { ok: true; result: BatchResponse }
+  | { ok: true; result: BulkWriteResponse }
   | { ok: false; status: number; code: string; message: string; details?: unknown };
 
 /** Sends one `POST /api/entries/batch`. */
-export type SendBatch = (body: {
+export type SendBulk = (body: {
   kb: string;
   mode: "create" | "upsert";
   entries: ImportEntry[];
@@ -60,7 +60,7 @@ export interface ImportReport {
 }
 
 export interface ImportOptions {
-  send: SendBatch;
+  send: SendBulk;
   mode: "create" | "upsert";
   dryRun: boolean;
   /** Called as entries are accounted for: done so far, of total. */
@@ -109,8 +109,8 @@ export async function importKbs(kbs: KbRead[], opts: ImportOptions): Promise<Imp
       opts.onProgress?.(done, total);
       continue;
     }
-    for (const batch of planBatches(items, (i) => jsonBytes(i.entry))) {
-      await sendBatch(kb.name, batch, report, opts);
+    for (const batch of planRequests(items, (i) => jsonBytes(i.entry))) {
+      await sendBulk(kb.name, batch, report, opts);
       done += batch.length;
       opts.onProgress?.(done, total);
     }
@@ -142,7 +142,7 @@ function precheck(kb: KbRead): { items: Item[]; skipped: Skipped[] } {
   return { items, skipped };
 }
 
-async function sendBatch(
+async function sendBulk(
   kb: string,
   batch: Item[],
   report: KbReport,
@@ -175,13 +175,13 @@ async function sendBatch(
       if (reason === undefined) rest.push(item);
       else report.skipped.push({ path: item.path, reason });
     }
-    await sendBatch(kb, rest, report, opts, depth + 1);
+    await sendBulk(kb, rest, report, opts, depth + 1);
     return;
   }
   if (outcome.status === 413 && batch.length > 1) {
     const half = Math.ceil(batch.length / 2);
-    await sendBatch(kb, batch.slice(0, half), report, opts, depth);
-    await sendBatch(kb, batch.slice(half), report, opts, depth);
+    await sendBulk(kb, batch.slice(0, half), report, opts, depth);
+    await sendBulk(kb, batch.slice(half), report, opts, depth);
     return;
   }
   const why =

@@ -14,8 +14,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { io } from "@tensorflow/tfjs-core";
-import type { EmbedBatch, EmbedderInfo } from "../embedder/types.js";
-import { assertValidBatch } from "../embedder/validate.js";
+import type { EmbedderInfo, EmbedOutput } from "../embedder/types.js";
+import { assertValidOutput } from "../embedder/validate.js";
 import {
   createSentencePieceTokenizer,
   parseVocabulary,
@@ -115,7 +115,7 @@ export async function createBundledEmbedder(
   const tokenize = (text: string) =>
     tokenizer.encode(text.length > PREFIX_CHARS ? text.slice(0, PREFIX_CHARS) : text);
 
-  const embed = async (texts: string[]): Promise<EmbedBatch> => {
+  const embed = async (texts: string[]): Promise<EmbedOutput> => {
     if (texts.length === 0) return { vectors: [], truncated: [] };
     const truncated: number[] = [];
     const rows = texts.map((text, i) => {
@@ -169,7 +169,7 @@ export async function createBundledEmbedder(
       return vector.map((value) => value / norm);
     });
     const result = { vectors, truncated };
-    assertValidBatch(result, texts.length, BUNDLED_DIMS);
+    assertValidOutput(result, texts.length, BUNDLED_DIMS);
     return result;
   };
 

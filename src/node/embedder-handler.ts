@@ -15,7 +15,7 @@ import {
   parseEmbedRequest,
 } from "../embedder/protocol.js";
 import type { Embedder } from "../embedder/types.js";
-import { assertValidBatch } from "../embedder/validate.js";
+import { assertValidOutput } from "../embedder/validate.js";
 
 /** The request fields the handler reads. */
 export interface RequestLike {
@@ -60,7 +60,7 @@ export function createEmbedderHandler(
     try {
       const { model } = await embedder.info();
       const batch = await serial(() => embedder.embed(parsed.texts));
-      assertValidBatch(batch, parsed.texts.length, model.dims);
+      assertValidOutput(batch, parsed.texts.length, model.dims);
       return new Response(encodeVectors(batch.vectors, model.dims), {
         status: 200,
         headers: {

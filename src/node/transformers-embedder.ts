@@ -6,8 +6,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { AutoModel, AutoTokenizer, Tensor } from "@huggingface/transformers";
-import type { EmbedBatch, Embedder, EmbedderInfo } from "../embedder/types.js";
-import { assertValidBatch } from "../embedder/validate.js";
+import type { Embedder, EmbedderInfo, EmbedOutput } from "../embedder/types.js";
+import { assertValidOutput } from "../embedder/validate.js";
 import { meanPoolNormalize } from "./mean-pool.js";
 import { clipToWindow, type TokenRows } from "./token-window.js";
 
@@ -157,7 +157,7 @@ export async function createTransformersEmbedder(
     return { rows: { ids, mask, types, batch, seq }, cut };
   };
 
-  const embed = async (texts: string[]): Promise<EmbedBatch> => {
+  const embed = async (texts: string[]): Promise<EmbedOutput> => {
     if (texts.length === 0) return { vectors: [], truncated: [] };
     const tokenized = tokenizeEach(texts);
     const clipped = clipToWindow(tokenized.rows, maxTokens);
@@ -185,7 +185,7 @@ export async function createTransformersEmbedder(
     }
     const vectors = meanPoolNormalize(hidden.data, [batch, tokens, width], rows.mask);
     const result = { vectors, truncated };
-    assertValidBatch(result, texts.length, dims);
+    assertValidOutput(result, texts.length, dims);
     return result;
   };
 

@@ -103,7 +103,7 @@ export interface EmbedStatus {
 }
 
 /** One synchronous batch of `POST /api/index/embed`. */
-export interface EmbedBatchResult {
+export interface EmbedRoundResult {
   paused: boolean;
   claimed: number;
   embedded: number;
@@ -115,7 +115,7 @@ export interface EmbedBatchResult {
 export interface EmbedResponse {
   mode: "sync" | "background";
   queued: number;
-  batch?: EmbedBatchResult;
+  batch?: EmbedRoundResult;
   status: EmbedStatus;
 }
 

@@ -11,7 +11,7 @@ export function openDb(d1: D1Database) {
 
 export type Db = ReturnType<typeof openDb>;
 
-/** A statement for `runBatch`: a query builder, or raw `sql`. */
+/** A statement for `runAtomic`: a query builder, or raw `sql`. */
 export type Statement = SQL | { toSQL(): { sql: string; params: unknown[] } };
 
 const dialect = new SQLiteAsyncDialect();
@@ -25,7 +25,7 @@ function isSql(statement: Statement): statement is SQL {
  * cannot carry raw `sql` with parameters, which the conditional writes need.) Rows come back
  * with their column names.
  */
-export async function runBatch(
+export async function runAtomic(
   db: Db,
   statements: Statement[],
 ): Promise<D1Result<Record<string, unknown>>[]> {

@@ -1,6 +1,6 @@
 /** Queries on `entries` (and its FTS index). */
 import { and, eq, getTableColumns, sql } from "drizzle-orm";
-import { type Db, runBatch } from "./db";
+import { type Db, runAtomic } from "./db";
 import { type EntryKey, keyIn, readByKeys } from "./entry-keys";
 import { type EntryRow, entries } from "./schema";
 
@@ -56,7 +56,7 @@ const LISTED_COLUMNS = sql.join(
 export async function listEntryRows(db: Db, kbName: string, page: ListPage) {
   const body = page.bodies ? sql`octet_length(body)` : sql`0`;
   const bodyColumn = page.bodies ? sql`, e.body AS body` : sql``;
-  const [listed, counted] = await runBatch(db, [
+  const [listed, counted] = await runAtomic(db, [
     sql`
       WITH page AS (
         SELECT id, octet_length(title) + octet_length(summary) + octet_length(tags)

@@ -5,7 +5,7 @@
  * newer state.
  */
 import { and, desc, eq, lte, or, type SQL, sql } from "drizzle-orm";
-import { type Db, runBatch } from "./db";
+import { type Db, runAtomic } from "./db";
 import type { StoredVector } from "./embeddings";
 import { type EntryRow, embedQueue, type QueueRow } from "./schema";
 
@@ -207,7 +207,7 @@ export async function claimDueWithEntries(
 ): Promise<DueClaim> {
   const { now, limit, maxAttempts } = opts;
   const leaseUntil = now + opts.leaseMs;
-  const [exhausted, claimed, read, vectors] = await runBatch(db, [
+  const [exhausted, claimed, read, vectors] = await runAtomic(db, [
     failExhaustedLeasesSql(now, maxAttempts),
     claimDueSql(now, leaseUntil, limit, opts.maxBytes ?? CLAIM_BYTES),
     sql`

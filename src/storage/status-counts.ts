@@ -1,6 +1,6 @@
 /** The reads behind the embedding status: the `status_counts` sums and two index seeks. */
 import { sql } from "drizzle-orm";
-import { type Db, runBatch } from "./db";
+import { type Db, runAtomic } from "./db";
 
 /** One sum of `status_counts`: `metric` is `entries`, `passages`, `vectors` or `queue:<status>`. */
 export type StatusCountRow = { metric: string; model: string; n: number; truncated: number };
@@ -24,7 +24,7 @@ export async function readStatusCounts(
   now: number,
 ): Promise<StatusCounts> {
   const kbOnly = kb === undefined ? sql`` : sql`AND kb_name = ${kb}`;
-  const [countRows, oldest, expired] = await runBatch(db, [
+  const [countRows, oldest, expired] = await runAtomic(db, [
     sql`SELECT metric, model, sum(n) AS n, sum(truncated) AS truncated
           FROM status_counts WHERE 1 = 1 ${kbOnly}
          GROUP BY metric, model`,

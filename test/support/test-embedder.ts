@@ -7,7 +7,7 @@
 import { mulberry32 } from "../../scripts/model/prng.js";
 import { createHashEmbedder } from "../../src/embedder/hash.js";
 import { encodeVectors, HEADERS } from "../../src/embedder/protocol.js";
-import type { EmbedBatch, Embedder, EmbedderInfo } from "../../src/embedder/types.js";
+import type { Embedder, EmbedderInfo, EmbedOutput } from "../../src/embedder/types.js";
 import { createEmbedderHandler, type RequestLike } from "../../src/node/embedder-handler.js";
 import { createTransformersEmbedder } from "../../src/node/transformers-embedder.js";
 
@@ -80,7 +80,7 @@ export function createTestEmbedderService(modelDir: string) {
     async info(): Promise<EmbedderInfo> {
       return (await backing()).info();
     },
-    async embed(input: string[]): Promise<EmbedBatch> {
+    async embed(input: string[]): Promise<EmbedOutput> {
       calls++;
       texts += input.length;
       if (control.block) await held();

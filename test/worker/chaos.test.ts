@@ -9,7 +9,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HASH_INFO } from "../../src/embedder/hash";
 import type { Embedder } from "../../src/embedder/types";
-import { embedNow } from "../../src/pipeline/embed-now";
+import { embedNow } from "../../src/embedding/embed-now";
 import { openDb } from "../../src/storage/db";
 import { appFetch as api, appCreate as createEntry, appSend as send } from "./app-fetch";
 import { drain, parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./chaos/driver";

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { readSettings } from "../../src/config";
-import { batchContext, processClaimed, processEntries } from "../../src/pipeline/process-batch";
+import { processClaimed, processEntries, roundContext } from "../../src/embedding/embed-round";
 import { selectEmbedder } from "../../src/select-embedder";
 import { openDb } from "../../src/storage/db";
 import { claimDue, claimDueWithEntries } from "../../src/storage/queue";
@@ -20,7 +20,7 @@ import {
 const settings = readSettings(env);
 const db = openDb(env.DB);
 const context = (passages = true) => ({
-  ...batchContext(db, selectEmbedder(env, settings), settings),
+  ...roundContext(db, selectEmbedder(env, settings), settings),
   passages,
 });
 

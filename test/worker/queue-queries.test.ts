@@ -7,7 +7,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker_ from "../../src/index";
-import { openDb, runBatch } from "../../src/storage/db";
+import { openDb, runAtomic } from "../../src/storage/db";
 import { claimDue, enqueue, markDone, nextDueAt } from "../../src/storage/queue";
 import { queueRows, worker } from "./helpers";
 
@@ -24,9 +24,9 @@ async function insertEntry(kb: string, id: string, hash: string) {
 describe("queue queries", () => {
   it("enqueue takes effect only while the entry holds the hash", async () => {
     await insertEntry("q", "a", "h1");
-    await runBatch(db, [enqueue("q", "a", "h-other", 100)]);
+    await runAtomic(db, [enqueue("q", "a", "h-other", 100)]);
     expect(await queueRows()).toEqual([]);
-    await runBatch(db, [enqueue("q", "a", "h1", 100)]);
+    await runAtomic(db, [enqueue("q", "a", "h1", 100)]);
     expect(await queueRows()).toMatchObject([
       { entry_id: "a", status: "pending", content_hash: "h1" },
     ]);
@@ -35,7 +35,7 @@ describe("queue queries", () => {
   it("claims due pending rows and expired leases, at most `limit`, counting attempts", async () => {
     for (const id of ["b", "c", "d", "e"]) {
       await insertEntry("q", id, `h-${id}`);
-      await runBatch(db, [enqueue("q", id, `h-${id}`, 100)]);
+      await runAtomic(db, [enqueue("q", id, `h-${id}`, 100)]);
     }
     await env.DB.prepare(
       "UPDATE embed_queue SET next_attempt_at = 10000 WHERE entry_id = 'e'",
@@ -58,14 +58,14 @@ describe("queue queries", () => {
 
   it("a stale claim (older lease) cannot mark a row done", async () => {
     await insertEntry("q2", "x", "hx");
-    await runBatch(db, [enqueue("q2", "x", "hx", 0)]);
+    await runAtomic(db, [enqueue("q2", "x", "hx", 0)]);
     const [old] = await claimDue(db, 10, 5, 1);
     if (!old) throw new Error("no claim");
     const [current] = await claimDue(db, 20, 5, 1); // the first lease expired at 15
     if (!current) throw new Error("no second claim");
-    await runBatch(db, [markDone(db, old, "m", 21)]);
+    await runAtomic(db, [markDone(db, old, "m", 21)]);
     expect((await queueRows()).find((r) => r.entry_id === "x")?.status).toBe("processing");
-    await runBatch(db, [markDone(db, current, "m", 21)]);
+    await runAtomic(db, [markDone(db, current, "m", 21)]);
     expect((await queueRows()).find((r) => r.entry_id === "x")?.status).toBe("done");
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { BATCH_BYTES, jsonBytes } from "../../../src/import/batches.js";
-import { importKbs, type SendBatch, type SendResult } from "../../../src/import/import-kbs.js";
+import { importKbs, type SendBulk, type SendResult } from "../../../src/import/import-kbs.js";
 import type { KbRead } from "../../../src/import/read-kb.js";
+import { BATCH_BYTES, jsonBytes } from "../../../src/import/requests.js";
 import type { ImportEntry } from "../../../src/import/to-entry.js";
 
 function kbOf(entries: ImportEntry[], name = "kb"): KbRead {
@@ -28,7 +28,7 @@ function entries(n: number, body = ""): ImportEntry[] {
 /** A sender that accepts everything, recording each request, unless `answer` says otherwise. */
 function recorder(answer?: (entries: ImportEntry[], call: number) => SendResult | undefined) {
   const calls: ImportEntry[][] = [];
-  const send: SendBatch = async (body) => {
+  const send: SendBulk = async (body) => {
     calls.push(body.entries);
     const custom = answer?.(body.entries, calls.length);
     if (custom) return custom;

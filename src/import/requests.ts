@@ -18,7 +18,7 @@ export function jsonBytes(value: unknown): number {
  * An item bigger than `maxBytes` travels alone; the caller has already set aside items that can't
  * travel at all (over SINGLE_ENTRY_MAX_BYTES).
  */
-export function planBatches<T>(
+export function planRequests<T>(
   items: T[],
   size: (item: T) => number,
   maxEntries: number = limits.batchEntries,

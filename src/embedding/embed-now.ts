@@ -4,15 +4,15 @@
  * or a batch). Claim (for due rows, failing the exhausted expired leases in the same round trip,
  * so no row ever gets an attempt past the maximum), embed, commit, and say what to announce.
  */
-import type { EmbedBatchResult } from "../shared/api-types";
+import type { EmbedRoundResult } from "../shared/api-types";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
 import { claimDueWithEntries, claimEntry, type ExhaustedRow } from "../storage/queue";
 import {
-  type BatchContext,
-  type BatchOutcome,
   processClaimed,
   processEntries,
-} from "./process-batch";
+  type RoundContext,
+  type RoundOutcome,
+} from "./embed-round";
 
 /**
  * Which rows: up to `due` due rows, or one written entry's row while it holds `contentHash` (a
@@ -26,7 +26,7 @@ export type EmbedNowTarget =
 export interface EmbedNowRun {
   /** Rows claimed (and processed). */
   claimed: number;
-  outcome: BatchOutcome;
+  outcome: RoundOutcome;
   /**
    * Every event to announce, all already committed: `embed_failed` for rows whose last lease
    * expired, then `embed_complete` / `embed_failed` of the batch.
@@ -35,7 +35,7 @@ export interface EmbedNowRun {
 }
 
 /** A run as the API reports it (`POST /api/index/embed`, the worker's `processNow`). */
-export function batchResult(run: Pick<EmbedNowRun, "claimed" | "outcome">): EmbedBatchResult {
+export function roundResult(run: Pick<EmbedNowRun, "claimed" | "outcome">): EmbedRoundResult {
   return {
     paused: false,
     claimed: run.claimed,
@@ -47,7 +47,7 @@ export function batchResult(run: Pick<EmbedNowRun, "claimed" | "outcome">): Embe
 
 /** Claims the target's rows under a lease of `leaseMs`, embeds them and commits the outcome. */
 export async function embedNow(
-  ctx: BatchContext,
+  ctx: RoundContext,
   leaseMs: number,
   target: EmbedNowTarget,
 ): Promise<EmbedNowRun> {
@@ -66,7 +66,7 @@ export async function embedNow(
   return run(claimed.length, exhausted, await processEntries(ctx, claimed, entries, vectors));
 }
 
-function run(claimed: number, exhausted: ExhaustedRow[], outcome: BatchOutcome): EmbedNowRun {
+function run(claimed: number, exhausted: ExhaustedRow[], outcome: RoundOutcome): EmbedNowRun {
   return {
     claimed,
     outcome,

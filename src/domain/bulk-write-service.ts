@@ -4,23 +4,19 @@
  * rows go to D1 together. Entries whose embedded text is unchanged are not re-queued, and entries
  * with no field changed are not rewritten at all. The worker hears about the request once.
  */
+
+import { embedNow } from "../embedding/embed-now";
+import { roundContext } from "../embedding/embed-round";
 import { ApiError, invalidRequest } from "../errors";
 import { entryIdSchema } from "../model/fields";
 import { limits } from "../model/limits";
-import { embedNow } from "../pipeline/embed-now";
-import { batchContext } from "../pipeline/process-batch";
 import type { EntryEventMessage } from "../shared/messages";
-import { type Db, isUniqueViolation, runBatch, type Statement } from "../storage/db";
+import { type Db, isUniqueViolation, runAtomic, type Statement } from "../storage/db";
 import { insertEntry, type ReadVersion, updateEntryIfVersion } from "../storage/entries";
 import { type EntryDigest, getEntryDigests } from "../storage/entry-digests";
 import { dequeueIfStale, enqueue } from "../storage/queue";
 import type { EntryRow } from "../storage/schema";
-import {
-  type BatchMode,
-  batchItemSchema,
-  batchRequestSchema,
-  type InvalidItem,
-} from "./batch-input";
+import { type BulkMode, batchItemSchema, batchRequestSchema, type InvalidItem } from "./bulk-input";
 import { contentHash } from "./content";
 import type { EntriesDeps } from "./entries-service";
 import { toRowFields } from "./entry";
@@ -29,7 +25,7 @@ import type { EntryFields } from "./entry-input";
 import { slugify } from "./slug";
 
 /** What a batch did. `ids` follow the request's order. */
-export interface BatchResult {
+export interface BulkWriteResult {
   created: number;
   updated: number;
   unchanged: number;
@@ -46,13 +42,13 @@ export interface BatchResult {
 }
 
 /** What EntriesService needs, plus the batch size limit. */
-export interface BatchDeps extends EntriesDeps {
+export interface BulkWriteDeps extends EntriesDeps {
   /**
    * Statements per D1 batch. A valid request (≤ 500 entries, two statements each, every one far
    * under D1's 100 bound parameters) fits one batch, so the default makes every request one
    * atomic write; a smaller value (tests) splits it, and the writes stay idempotent.
    */
-  maxStatementsPerBatch?: number;
+  maxStatementsPerTransaction?: number;
 }
 
 const MAX_ROUNDS = 5;
@@ -83,15 +79,15 @@ type Write =
       followUp: QueueFollowUp;
     };
 
-export class BatchService {
+export class BulkWriteService {
   private readonly now: () => number;
 
-  constructor(private readonly deps: BatchDeps) {
+  constructor(private readonly deps: BulkWriteDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   /** Validates and writes a batch; throws 400 (invalid items), 409 (create mode: ids exist). */
-  async write(body: unknown): Promise<BatchResult> {
+  async write(body: unknown): Promise<BulkWriteResult> {
     const { mode, items } = await this.validate(body);
     const outcome = await this.writeAll(items, mode);
     const embedding = await this.afterWrite(outcome.events, outcome.queued);
@@ -106,7 +102,7 @@ export class BatchService {
   }
 
   /** Every item checked; a 400 names each invalid one with all of its reasons. */
-  private async validate(body: unknown): Promise<{ mode: BatchMode; items: Planned[] }> {
+  private async validate(body: unknown): Promise<{ mode: BulkMode; items: Planned[] }> {
     const envelope = batchRequestSchema.safeParse(body);
     if (!envelope.success) throw invalidRequest(envelope.error, "body");
     const { kb, mode, entries } = envelope.data;
@@ -170,7 +166,7 @@ export class BatchService {
    * update that lost a race with another writer, or an insert that met a concurrent create, is
    * planned again from a fresh read (nothing of its D1 batch was applied).
    */
-  private async writeAll(items: Planned[], mode: BatchMode) {
+  private async writeAll(items: Planned[], mode: BulkMode) {
     const { db, settings } = this.deps;
     const queueing = settings.embedMode !== "off";
     const result = {
@@ -212,10 +208,10 @@ export class BatchService {
         }
       }
       const retry: Planned[] = [];
-      for (const chunk of chunkWrites(writes, this.deps.maxStatementsPerBatch ?? 1000)) {
+      for (const chunk of chunkWrites(writes, this.deps.maxStatementsPerTransaction ?? 1000)) {
         let results: D1Result<Record<string, unknown>>[];
         try {
-          results = await runBatch(
+          results = await runAtomic(
             db,
             chunk.flatMap((w) => statementsOf(db, w, now)),
           );
@@ -278,26 +274,26 @@ export class BatchService {
   private async afterWrite(
     events: EntryEventMessage[],
     queued: number,
-  ): Promise<Pick<BatchResult, "embed_mode" | "embedded">> {
-    const { settings, pipeline } = this.deps;
+  ): Promise<Pick<BulkWriteResult, "embed_mode" | "embedded">> {
+    const { settings, notifier } = this.deps;
     const mode =
       settings.embedMode === "off"
         ? "off"
-        : settings.embedMode === "background" && pipeline.present
+        : settings.embedMode === "background" && notifier.present
           ? "background"
           : "sync";
     if (mode !== "sync" || queued === 0) {
       // The one notification of this request: subscribers hear of every write, the worker is
       // kicked only if something was queued.
-      if (events.length > 0) this.deps.defer(pipeline.afterWrite(events, queued > 0));
+      if (events.length > 0) this.deps.defer(notifier.afterWrite(events, queued > 0));
       return { embed_mode: mode, embedded: 0 };
     }
     const done = await this.embedDue(Math.min(queued, limits.syncEmbedRows));
-    this.deps.defer(pipeline.afterWrite([...events, ...done.events], done.left));
+    this.deps.defer(notifier.afterWrite([...events, ...done.events], done.left));
     return { embed_mode: "sync", embedded: done.embedded };
   }
 
-  /** Sync mode: embeds up to `limit` due rows in batches, through the pipeline's own code. */
+  /** Sync mode: embeds up to `limit` due rows in batches, through the embedding round code. */
   private async embedDue(limit: number) {
     const { db, settings } = this.deps;
     const events: EntryEventMessage[] = [];
@@ -306,7 +302,7 @@ export class BatchService {
     let left = false;
     while (claimedTotal < limit) {
       const run = await embedNow(
-        batchContext(db, this.deps.embedder(), settings, this.now),
+        roundContext(db, this.deps.embedder(), settings, this.now),
         settings.leaseMs,
         { due: Math.min(settings.batchSize, limit - claimedTotal) },
       );

@@ -8,7 +8,7 @@ import { limits } from "../model/limits";
 import { createEntrySchema } from "./entry-input";
 
 /** How a batch treats ids that already exist. */
-export type BatchMode = "create" | "upsert";
+export type BulkMode = "create" | "upsert";
 
 /** The request envelope; items stay unparsed until `batchItemSchema`. */
 export const batchRequestSchema = z.strictObject({

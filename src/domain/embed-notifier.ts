@@ -5,7 +5,7 @@
 import type { EntryEventMessage } from "../shared/messages";
 
 /** The background embedder as seen from the write path. */
-export interface EmbedPipeline {
+export interface EmbedNotifier {
   /** Whether a background worker exists to drain the queue. */
   readonly present: boolean;
   /**
@@ -16,7 +16,7 @@ export interface EmbedPipeline {
 }
 
 /** Used where no background worker runs. */
-export const noPipeline: EmbedPipeline = {
+export const noNotifier: EmbedNotifier = {
   present: false,
   async afterWrite() {},
 };

@@ -10,9 +10,9 @@ import type { SQL } from "drizzle-orm";
 import type { Settings } from "../config";
 import type { Embedder, EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
-import { assertValidBatch } from "../embedder/validate";
+import { assertValidOutput } from "../embedder/validate";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
-import { type Db, runBatch, type Statement } from "../storage/db";
+import { type Db, runAtomic, type Statement } from "../storage/db";
 import {
   commitPassageSet,
   getStoredVectorHashes,
@@ -33,7 +33,7 @@ import { type Deadline, embedDeadline } from "./deadline";
 import { addressedPassages, type PassagePlan, planPassages } from "./plan-passages";
 
 /** What processing needs from its surroundings. */
-export interface BatchContext {
+export interface RoundContext {
   db: Db;
   embedder: Embedder;
   maxAttempts: number;
@@ -57,12 +57,12 @@ export interface BatchContext {
  * and random jitter; a cycle embeds all it claimed (the worker narrows that). `now` is injectable
  * so services under test keep their own clock.
  */
-export function batchContext(
+export function roundContext(
   db: Db,
   embedder: Embedder,
   settings: Pick<Settings, "maxAttempts" | "retryBaseMs" | "batchSize" | "embedPassages">,
   now: () => number = Date.now,
-): BatchContext {
+): RoundContext {
   return {
     db,
     embedder,
@@ -77,7 +77,7 @@ export function batchContext(
 }
 
 /** What became of a batch. */
-export interface BatchOutcome {
+export interface RoundOutcome {
   /** Committed passage sets, one event per entry (sent only after the commit). */
   completed: EmbedCompleteMessage[];
   /** Rows that failed for the last allowed time. */
@@ -116,7 +116,7 @@ async function embedAll(
   const dims = info.model.dims;
   try {
     const batch = await deadline.race(() => embedder.embed(texts), "embedding the batch");
-    assertValidBatch(batch, texts.length, dims);
+    assertValidOutput(batch, texts.length, dims);
     const truncated = new Set(batch.truncated);
     return batch.vectors.map(
       (vector, i): Attempt => ({ ok: true, vector, truncated: truncated.has(i) }),
@@ -127,7 +127,7 @@ async function embedAll(
     for (const text of texts) {
       try {
         const one = await deadline.race(() => embedder.embed([text]), "embedding the entry");
-        assertValidBatch(one, 1, dims);
+        assertValidOutput(one, 1, dims);
         const vector = one.vectors[0];
         if (!vector) throw new Error("embedder returned no vector");
         attempts.push({ ok: true, vector, truncated: one.truncated.length > 0 });
@@ -144,9 +144,9 @@ const keyOf = (kbName: string, entryId: string) => `${kbName}\u0000${entryId}`;
 
 /** Embeds and commits claimed rows. Throws only if D1 itself fails (leases then recover). */
 export async function processClaimed(
-  ctx: BatchContext,
+  ctx: RoundContext,
   claimed: ClaimedRow[],
-): Promise<BatchOutcome> {
+): Promise<RoundOutcome> {
   if (claimed.length === 0) return processEntries(ctx, claimed, []);
   const rows = await getEntryRowsByKeys(
     ctx.db,
@@ -172,12 +172,12 @@ interface Item {
  * without its entry is an orphan, as there.
  */
 export async function processEntries(
-  ctx: BatchContext,
+  ctx: RoundContext,
   claimed: ClaimedRow[],
   rows: EmbedSource[],
   stored?: (StoredVector & { model: string })[],
-): Promise<BatchOutcome> {
-  const outcome: BatchOutcome = {
+): Promise<RoundOutcome> {
+  const outcome: RoundOutcome = {
     completed: [],
     failed: [],
     retrying: 0,
@@ -263,7 +263,7 @@ export async function processEntries(
   for (const orphan of orphans) statements.push(dequeue(db, orphan.kbName, orphan.entryId));
   outcome.dropped += orphans.length;
 
-  const results = await runBatch(db, statements);
+  const results = await runAtomic(db, statements);
 
   for (const { item, kind, at } of steps) {
     const { claim, entry, plan } = item;
@@ -314,7 +314,7 @@ export async function processEntries(
 
 /** Splits and addresses every entry, and compares with the vectors stored for them. */
 async function planAll(
-  ctx: BatchContext,
+  ctx: RoundContext,
   info: EmbedderInfo,
   model: string,
   items: Item[],
@@ -353,13 +353,13 @@ async function planAll(
  * entry survives; the last call's go into `staged`, to commit with the cycle's outcomes.
  */
 async function embedMissing(
-  ctx: BatchContext,
+  ctx: RoundContext,
   info: EmbedderInfo,
   model: string,
   items: Item[],
   deadline: Deadline,
   staged: SQL[],
-  outcome: BatchOutcome,
+  outcome: RoundOutcome,
 ): Promise<void> {
   const order = [...items].sort(
     (a, b) => (a.plan?.missing.length ?? 0) - (b.plan?.missing.length ?? 0),
@@ -376,7 +376,7 @@ async function embedMissing(
     }
     if (take.length === 0) break;
     budget -= take.length;
-    if (staged.length > 0) await runBatch(ctx.db, staged.splice(0));
+    if (staged.length > 0) await runAtomic(ctx.db, staged.splice(0));
     const attempts = await embedAll(
       ctx.embedder,
       info,

@@ -8,8 +8,8 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { readSettings } from "../../src/config";
-import { BatchService } from "../../src/domain/batch-service";
-import { noPipeline } from "../../src/domain/pipeline";
+import { BulkWriteService } from "../../src/domain/bulk-write-service";
+import { noNotifier } from "../../src/domain/embed-notifier";
 import type { EntryEventMessage } from "../../src/shared/messages";
 import { openDb } from "../../src/storage/db";
 import { api, BASE_URL, queueRows, resetEmbedder, send, vectorRows, worker } from "./helpers";
@@ -313,16 +313,16 @@ describe("without a background worker", () => {
 describe("a batch split over several D1 batches", () => {
   it("writes everything, and a repeat finds it all unchanged (idempotent)", async () => {
     const service = () =>
-      new BatchService({
+      new BulkWriteService({
         db: openDb(env.DB),
         settings: readSettings(env),
         // A present (silent) worker: the rows stay queued, nothing is embedded here.
-        pipeline: { ...noPipeline, present: true },
+        notifier: { ...noNotifier, present: true },
         embedder: () => {
           throw new Error("not used");
         },
         defer: () => undefined,
-        maxStatementsPerBatch: 3,
+        maxStatementsPerTransaction: 3,
       });
     const entries = Array.from({ length: 7 }, (_, i) => ({ title: `Chunk ${i}`, body: `b${i}` }));
     const first = await service().write({ kb: "chunks", entries });
