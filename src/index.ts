@@ -5,7 +5,7 @@ import { createApp, hasWorker } from "./app";
 import { readSettings } from "./config";
 import { embedWorkerStub } from "./embed-worker/embed-worker";
 import { openDb } from "./storage/db";
-import { hasDue } from "./storage/queue";
+import { hasDue } from "./storage/queue-claim";
 
 export { EmbedWorker } from "./embed-worker/embed-worker";
 

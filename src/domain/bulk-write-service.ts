@@ -10,19 +10,27 @@ import { roundContext } from "../embedding/embed-round";
 import { ApiError, invalidRequest } from "../errors";
 import { entryIdSchema } from "../model/fields";
 import { limits } from "../model/limits";
+import { chunkBySize } from "../shared/chunk";
 import type { EntryEventMessage } from "../shared/messages";
-import { type Db, isUniqueViolation, runAtomic, type Statement } from "../storage/db";
-import { insertEntry, type ReadVersion, updateEntryIfVersion } from "../storage/entries";
+import { isUniqueViolation } from "../storage/db";
 import { type EntryDigest, getEntryDigests } from "../storage/entry-digests";
-import { dequeueIfStale, enqueue } from "../storage/queue";
+import { entryKey } from "../storage/entry-keys";
 import type { EntryRow } from "../storage/schema";
 import { type BulkMode, batchItemSchema, batchRequestSchema, type InvalidItem } from "./bulk-input";
 import { contentHash } from "./content";
 import type { EntriesDeps } from "./entries-service";
-import { toRowFields } from "./entry";
-import { entryChanged } from "./entry-events";
-import type { EntryFields } from "./entry-input";
 import { slugify } from "./slug";
+import {
+  applyWrites,
+  type EmbedPath,
+  embedPath,
+  type PlannedWrite,
+  planWrite,
+  statementCount,
+  type WriteTarget,
+  writeEvent,
+  writeInRounds,
+} from "./write-plan";
 
 /** What a batch did. `ids` follow the request's order. */
 export interface BulkWriteResult {
@@ -51,33 +59,13 @@ export interface BulkWriteDeps extends EntriesDeps {
   maxStatementsPerTransaction?: number;
 }
 
-const MAX_ROUNDS = 5;
-
 /** A validated item, ready to write. */
-interface Planned {
+interface Planned extends WriteTarget {
   index: number;
-  kbName: string;
-  id: string;
-  fields: EntryFields;
-  hash: string;
 }
 
-/**
- * What a write does to the queue: queue its text, drop a row of an older text (a text change
- * with embedding off, see `dequeueIfStale`), or nothing (the text is unchanged).
- */
-type QueueFollowUp = "enqueue" | "dequeue-stale" | "none";
-
-type Write =
-  | { kind: "create"; item: Planned; row: EntryRow; followUp: QueueFollowUp }
-  | {
-      kind: "update";
-      item: Planned;
-      row: EntryRow;
-      /** The version the plan was made from: the update applies only while it is current. */
-      read: ReadVersion;
-      followUp: QueueFollowUp;
-    };
+/** A planned write with the item it writes. */
+type ItemWrite = PlannedWrite & { item: Planned };
 
 export class BulkWriteService {
   private readonly now: () => number;
@@ -137,14 +125,13 @@ export class BulkWriteService {
       } else if (!entryIdSchema.safeParse(id).success) {
         errors.push({ path: "id", message: `the id made from the title ('${id}') is invalid` });
       }
-      const key = `${kbName}\u0000${id}`;
-      const first = firstByKey.get(key);
-      if (first !== undefined && kbName !== undefined) {
-        errors.push({ path: "id", message: `duplicates the id of entry ${first}` });
-      } else {
-        firstByKey.set(key, index);
+      if (kbName !== undefined) {
+        const key = entryKey(kbName, id);
+        const first = firstByKey.get(key);
+        if (first === undefined) firstByKey.set(key, index);
+        else errors.push({ path: "id", message: `duplicates the id of entry ${first}` });
       }
-      if (errors.length > 0 || kbName === undefined) {
+      if (kbName === undefined || errors.length > 0) {
         invalid.push({ index, id, errors });
         continue;
       }
@@ -167,8 +154,8 @@ export class BulkWriteService {
    * planned again from a fresh read (nothing of its D1 batch was applied).
    */
   private async writeAll(items: Planned[], mode: BulkMode) {
-    const { db, settings } = this.deps;
-    const queueing = settings.embedMode !== "off";
+    const { db } = this.deps;
+    const path = this.path();
     const result = {
       created: 0,
       updated: 0,
@@ -176,81 +163,48 @@ export class BulkWriteService {
       queued: 0,
       events: [] as EntryEventMessage[],
     };
-    let todo = items;
-    for (let round = 0; round < MAX_ROUNDS && todo.length > 0; round++) {
+    await writeInRounds(items, async (todo) => {
       const current = await this.readCurrent(todo);
       if (mode === "create") {
-        const existing = todo.filter((i) => current.has(keyOf(i)));
+        const existing = todo.filter((i) => current.has(entryKey(i.kbName, i.id)));
         if (existing.length > 0) throw entriesExist(existing, result.created);
       }
       const now = this.now();
-      const stamp = new Date(now).toISOString();
-      const writes: Write[] = [];
+      const writes: ItemWrite[] = [];
       for (const item of todo) {
-        const digest = current.get(keyOf(item));
-        const row: EntryRow = {
-          ...toRowFields(item.fields),
-          kbName: item.kbName,
-          id: item.id,
-          createdAt: digest?.createdAt ?? stamp,
-          updatedAt: stamp,
-          contentHash: item.hash,
-          version: digest ? digest.version + 1 : 1,
-        };
-        if (!digest) {
-          writes.push({ kind: "create", item, row, followUp: queueing ? "enqueue" : "none" });
-        } else if (sameEntry(digest, row)) {
-          result.unchanged++;
-        } else {
-          const textChanged = digest.contentHash !== item.hash;
-          const followUp = !textChanged ? "none" : queueing ? "enqueue" : "dequeue-stale";
-          writes.push({ kind: "update", item, row, read: digest, followUp });
-        }
+        const digest = current.get(entryKey(item.kbName, item.id));
+        const write = planWrite(db, item, digest, now, path);
+        if (digest && sameEntry(digest, write.row)) result.unchanged++;
+        else writes.push({ ...write, item });
       }
-      const retry: Planned[] = [];
-      for (const chunk of chunkWrites(writes, this.deps.maxStatementsPerTransaction ?? 1000)) {
-        let results: D1Result<Record<string, unknown>>[];
+      const lost: Planned[] = [];
+      const max = Math.max(this.deps.maxStatementsPerTransaction ?? 1000, 2);
+      for (const chunk of chunkBySize(writes, statementCount, max)) {
+        let outcomes: { write: ItemWrite; applied: boolean }[];
         try {
-          results = await runAtomic(
-            db,
-            chunk.flatMap((w) => statementsOf(db, w, now)),
-          );
+          outcomes = await applyWrites(db, chunk);
         } catch (err) {
           if (!isUniqueViolation(err)) throw err;
           // Someone created one of these ids after our read; nothing of this chunk was applied.
           if (mode === "create") {
             throw entriesExist(await this.existingAmong(todo), result.created);
           }
-          retry.push(...chunk.map((w) => w.item));
+          lost.push(...chunk.map((w) => w.item));
           continue;
         }
-        let at = 0;
-        for (const w of chunk) {
-          // A guarded update returns its row only if it applied (inserts return nothing).
-          const applied = w.kind === "create" || (results[at]?.results.length ?? 0) > 0;
-          at += statementCount(w);
+        for (const { write, applied } of outcomes) {
           if (!applied) {
-            retry.push(w.item);
+            lost.push(write.item);
             continue;
           }
-          if (w.kind === "create") result.created++;
+          if (write.kind === "create") result.created++;
           else result.updated++;
-          if (w.followUp === "enqueue") result.queued++;
-          result.events.push(
-            entryChanged(w.kind === "create" ? "entry_created" : "entry_updated", w.row),
-          );
+          if (write.followUp === "enqueue") result.queued++;
+          result.events.push(writeEvent(write));
         }
       }
-      todo = retry;
-    }
-    if (todo.length > 0) {
-      throw new ApiError(
-        409,
-        "write_conflict",
-        `${todo.length} entries kept changing under concurrent writes; the others were written, try again`,
-        todo.map((i) => ({ index: i.index, kb: i.kbName, id: i.id })),
-      );
-    }
+      return lost;
+    });
     return result;
   }
 
@@ -259,12 +213,17 @@ export class BulkWriteService {
       this.deps.db,
       items.map((i) => ({ kbName: i.kbName, id: i.id })),
     );
-    return new Map(digests.map((d) => [`${d.kbName}\u0000${d.id}`, d]));
+    return new Map(digests.map((d) => [entryKey(d.kbName, d.id), d]));
   }
 
   private async existingAmong(items: Planned[]): Promise<Planned[]> {
     const current = await this.readCurrent(items);
-    return items.filter((i) => current.has(keyOf(i)));
+    return items.filter((i) => current.has(entryKey(i.kbName, i.id)));
+  }
+
+  /** How embedding follows the writes here (see `embedPath`). */
+  private path(): EmbedPath {
+    return embedPath(this.deps.settings, this.deps.notifier);
   }
 
   /**
@@ -275,13 +234,8 @@ export class BulkWriteService {
     events: EntryEventMessage[],
     queued: number,
   ): Promise<Pick<BulkWriteResult, "embed_mode" | "embedded">> {
-    const { settings, notifier } = this.deps;
-    const mode =
-      settings.embedMode === "off"
-        ? "off"
-        : settings.embedMode === "background" && notifier.present
-          ? "background"
-          : "sync";
+    const { notifier } = this.deps;
+    const mode = this.path();
     if (mode !== "sync" || queued === 0) {
       // The one notification of this request: subscribers hear of every write, the worker is
       // kicked only if something was queued.
@@ -317,10 +271,6 @@ export class BulkWriteService {
   }
 }
 
-function keyOf(item: { kbName: string; id: string }): string {
-  return `${item.kbName}\u0000${item.id}`;
-}
-
 /** The item's id for an error report, when the raw item has a usable one. */
 function idOf(raw: unknown): { id?: string } {
   if (typeof raw !== "object" || raw === null) return {};
@@ -354,40 +304,4 @@ function sameEntry(digest: EntryDigest, row: EntryRow): boolean {
     digest.importance === row.importance &&
     digest.metadata === row.metadata
   );
-}
-
-function statementsOf(db: Db, w: Write, now: number): Statement[] {
-  const write =
-    w.kind === "create" ? insertEntry(db, w.row) : updateEntryIfVersion(db, w.row, w.read);
-  // Both follow-ups are conditioned on the text the entry holds after the batch, so a lost race
-  // queues nothing stale and drops only a row that was already stale.
-  if (w.followUp === "enqueue") {
-    return [write, enqueue(w.row.kbName, w.row.id, w.row.contentHash, now)];
-  }
-  if (w.followUp === "dequeue-stale") return [write, dequeueIfStale(w.row.kbName, w.row.id)];
-  return [write];
-}
-
-/** How many statements `statementsOf` makes for `w`. */
-function statementCount(w: Write): number {
-  return w.followUp === "none" ? 1 : 2;
-}
-
-/** Splits writes into D1 batches of at most `max` statements, never splitting one entry's pair. */
-function chunkWrites(writes: Write[], max: number): Write[][] {
-  const chunks: Write[][] = [];
-  let chunk: Write[] = [];
-  let size = 0;
-  for (const w of writes) {
-    const n = statementCount(w);
-    if (size + n > Math.max(max, 2) && chunk.length > 0) {
-      chunks.push(chunk);
-      chunk = [];
-      size = 0;
-    }
-    chunk.push(w);
-    size += n;
-  }
-  if (chunk.length > 0) chunks.push(chunk);
-  return chunks;
 }

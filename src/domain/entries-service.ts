@@ -11,24 +11,26 @@ import { ApiError } from "../errors";
 import { limits } from "../model/limits";
 import type { EntryList } from "../shared/api-types";
 import type { EntryChangedMessage } from "../shared/messages";
-import { type Db, isUniqueViolation, runAtomic } from "../storage/db";
+import { type Db, isUniqueViolation, runAtomicGroups } from "../storage/db";
 import { deleteVectorIfNoEntry, getEmbeddingMeta } from "../storage/embeddings";
-import {
-  deleteEntryRow,
-  getEntryRow,
-  insertEntry,
-  listEntryRows,
-  updateEntryIfVersion,
-} from "../storage/entries";
-import { dequeueIfNoEntry, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
+import { deleteEntryRow, getEntryRow, listEntryRows } from "../storage/entries";
+import { getQueueRow } from "../storage/queue-admin";
+import { dequeueIfNoEntry } from "../storage/queue-enqueue";
 import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
 import type { EmbedNotifier } from "./embed-notifier";
-import { type Entry, toEntry, toListItem, toRowFields } from "./entry";
-import { entryChanged } from "./entry-events";
+import { type Entry, toEntry, toListItem } from "./entry";
 import type { CreateEntryInput, EntryFields, PatchEntryInput } from "./entry-input";
 import { checkIfMatch, type IfMatch, preconditionFailed } from "./etag";
 import { slugify } from "./slug";
+import {
+  applyWrites,
+  embedPath,
+  type PlannedWrite,
+  planWrite,
+  writeEvent,
+  writeOneInRounds,
+} from "./write-plan";
 
 /** What a write says will happen to the entry's embedding. */
 export type WriteEmbeddingStatus =
@@ -61,12 +63,6 @@ export interface EntriesDeps {
   now?: () => number;
 }
 
-/**
- * Rounds of read, plan and guarded write an update gets. Each lost round means another write
- * committed, so this only runs out under sustained contention on one entry (then 409).
- */
-const MAX_WRITE_RETRIES = 10;
-
 export class EntriesService {
   private readonly now: () => number;
 
@@ -86,37 +82,19 @@ export class EntriesService {
         "the title has no letters or digits to make an id from; give an id",
       );
     }
-    const now = this.now();
-    const stamp = new Date(now).toISOString();
     const fields = fieldsOf(input);
-    const row: EntryRow = {
-      ...toRowFields(fields),
-      kbName: input.kb,
-      id,
-      createdAt: stamp,
-      updatedAt: stamp,
-      contentHash: await contentHash(fields),
-      version: 1,
-    };
-    const { db } = this.deps;
-    const queueing = this.deps.settings.embedMode !== "off";
+    const target = { kbName: input.kb, id, fields, hash: await contentHash(fields) };
+    const write = planWrite(this.deps.db, target, undefined, this.now(), this.path());
     try {
-      if (queueing) {
-        await runAtomic(db, [
-          insertEntry(db, row),
-          enqueue(row.kbName, row.id, row.contentHash, now),
-        ]);
-      } else {
-        await insertEntry(db, row);
-      }
+      await applyWrites(this.deps.db, [write]);
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new ApiError(409, "entry_exists", `entry '${id}' already exists in kb '${input.kb}'`);
       }
       throw err;
     }
-    const embedding = await this.afterWrite(row, "entry_created", queueing);
-    return { entry: toEntry(row), embedding };
+    const embedding = await this.afterWrite(write);
+    return { entry: toEntry(write.row), embedding };
   }
 
   /**
@@ -134,44 +112,20 @@ export class EntriesService {
     ifMatch?: IfMatch,
   ): Promise<{ entry: Entry; embedding: { status: WriteEmbeddingStatus; error?: string } }> {
     const { db } = this.deps;
-    for (let attempt = 0; attempt < MAX_WRITE_RETRIES; attempt++) {
+    const written = await writeOneInRounds({ kbName, id }, async () => {
       const current = await getEntryRow(db, kbName, id);
       if (!current) throw notFound(kbName, id);
       checkIfMatch(ifMatch, current);
       const fields =
         mode === "replace" ? fieldsOf(change as EntryFields) : merge(toEntry(current), change);
-      const now = this.now();
-      const next: EntryRow = {
-        ...current,
-        ...toRowFields(fields),
-        updatedAt: new Date(now).toISOString(),
-        contentHash: await contentHash(fields),
-        version: current.version + 1,
-      };
-      const textChanged = next.contentHash !== current.contentHash;
-      const queueing = textChanged && this.deps.settings.embedMode !== "off";
-      const update = updateEntryIfVersion(db, next, current);
-      // Both follow-ups are conditioned on the text the entry holds after the batch, so they
-      // stay right even when the guarded update lost a race (then they do nothing stale).
-      const followUp = !textChanged
-        ? []
-        : queueing
-          ? [enqueue(kbName, id, next.contentHash, now)]
-          : [dequeueIfStale(kbName, id)];
-      const [updated] = await runAtomic(db, [update, ...followUp]);
+      const target = { kbName, id, fields, hash: await contentHash(fields) };
+      const write = planWrite(db, target, current, this.now(), this.path());
+      const [result] = await applyWrites(db, [write]);
       // The guard failed: the entry changed since we read it (or was deleted). Read again and
       // redo on the latest row (or answer 404 / 412).
-      if ((updated?.results.length ?? 0) === 0) continue;
-      if (!textChanged) {
-        this.deps.defer(
-          this.deps.notifier.afterWrite([entryChanged("entry_updated", next)], false),
-        );
-        return { entry: toEntry(next), embedding: { status: "unchanged" } };
-      }
-      const embedding = await this.afterWrite(next, "entry_updated", queueing);
-      return { entry: toEntry(next), embedding };
-    }
-    throw new ApiError(409, "write_conflict", `entry '${id}' kept changing; try again`);
+      return result?.applied ? write : undefined;
+    });
+    return { entry: toEntry(written.row), embedding: await this.afterWrite(written) };
   }
 
   /**
@@ -188,12 +142,14 @@ export class EntriesService {
     }
     // The queue row and vector go only if the entry did: a guarded delete that found a newer
     // version leaves all three in place.
-    const [deleted] = await runAtomic(db, [
-      deleteEntryRow(db, kbName, id, read),
-      dequeueIfNoEntry(kbName, id),
-      deleteVectorIfNoEntry(kbName, id),
+    const [deleted] = await runAtomicGroups(db, [
+      {
+        entry: deleteEntryRow(db, kbName, id, read),
+        queue: dequeueIfNoEntry(kbName, id),
+        vector: deleteVectorIfNoEntry(kbName, id),
+      },
     ]);
-    if ((deleted?.results.length ?? 0) === 0) {
+    if ((deleted?.entry?.results.length ?? 0) === 0) {
       // Not there, or (guarded) no longer the version read: a write got in between.
       const latest = read ? await getEntryRow(db, kbName, id) : undefined;
       throw latest ? preconditionFailed(latest) : notFound(kbName, id);
@@ -259,26 +215,30 @@ export class EntriesService {
     };
   }
 
+  /** How embedding follows a write here (see `embedPath`). */
+  private path() {
+    return embedPath(this.deps.settings, this.deps.notifier);
+  }
+
   /**
    * After a committed write: in `sync` mode embed now (the seed's single-request mode); in every
    * mode tell the worker and subscribers, after the response.
    */
   private async afterWrite(
-    row: EntryRow,
-    type: "entry_created" | "entry_updated",
-    queued: boolean,
+    write: PlannedWrite,
   ): Promise<{ status: WriteEmbeddingStatus; error?: string }> {
-    const { settings, notifier } = this.deps;
-    const changed = entryChanged(type, row);
-    if (!queued) {
+    const { notifier } = this.deps;
+    const changed = writeEvent(write);
+    if (write.kind === "update" && !write.textChanged) {
       this.deps.defer(notifier.afterWrite([changed], false));
-      return { status: "disabled" };
+      return { status: "unchanged" };
     }
-    if (settings.embedMode === "background" && notifier.present) {
-      this.deps.defer(notifier.afterWrite([changed], true));
-      return { status: "queued" };
+    const path = this.path();
+    if (path !== "sync") {
+      this.deps.defer(notifier.afterWrite([changed], path === "background"));
+      return { status: path === "background" ? "queued" : "disabled" };
     }
-    const result = await this.embedNow(row);
+    const result = await this.embedNow(write.row);
     // A failed sync embed stays queued: the worker (if any) retries it with backoff.
     this.deps.defer(notifier.afterWrite([changed, ...result.events], result.error !== undefined));
     return result.error === undefined

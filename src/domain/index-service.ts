@@ -12,7 +12,8 @@ import { ApiError } from "../errors";
 import { limits } from "../model/limits";
 import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
-import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
+import { type FailedRow, listFailed, retryFailed } from "../storage/queue-admin";
+import { enqueueNeeded } from "../storage/queue-enqueue";
 import type { IndexWorker } from "./index-worker";
 
 export interface IndexDeps {

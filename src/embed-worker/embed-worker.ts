@@ -18,7 +18,7 @@ import {
 } from "../shared/messages";
 import type { WorkerStatus } from "../shared/worker-status";
 import { type Db, openDb } from "../storage/db";
-import { nextDueAt } from "../storage/queue";
+import { nextDueAt } from "../storage/queue-claim";
 import { WorkerState } from "./state";
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */

@@ -6,7 +6,7 @@
  */
 import type { EmbedRoundResult } from "../shared/api-types";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
-import { claimDueWithEntries, claimEntry, type ExhaustedRow } from "../storage/queue";
+import { claimDueWithEntries, claimEntry, type ExhaustedRow } from "../storage/queue-claim";
 import {
   processClaimed,
   processEntries,

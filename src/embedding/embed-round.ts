@@ -22,12 +22,12 @@ import {
 import { getEntryRowsByKeys } from "../storage/entries";
 import {
   type ClaimedRow,
-  dequeue,
   type EmbedSource,
   markDone,
   markFailed,
   releaseClaim,
-} from "../storage/queue";
+} from "../storage/queue-claim";
+import { dequeue } from "../storage/queue-enqueue";
 import { backoffMs } from "./backoff";
 import { type Deadline, embedDeadline } from "./deadline";
 import { addressedPassages, type PassagePlan, planPassages } from "./plan-passages";

@@ -5,7 +5,7 @@
 import { passageHash } from "../passages/hash";
 import { type Passage, passageInput, splitEntry } from "../passages/split";
 import type { StoredVector } from "../storage/embeddings";
-import type { EmbedSource } from "../storage/queue";
+import type { EmbedSource } from "../storage/queue-claim";
 
 /** A passage with its address. */
 export interface AddressedPassage extends Passage {

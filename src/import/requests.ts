@@ -1,5 +1,6 @@
 /** Splits a KB's entries into `POST /api/entries/batch` requests the API will take. */
 import { limits } from "../model/limits.js";
+import { chunkBySize } from "../shared/chunk.js";
 
 /** Bytes one request may hold: well under the API's 2 MiB, leaving room for the envelope. */
 export const BATCH_BYTES = 1.5 * 1024 * 1024;
@@ -24,19 +25,6 @@ export function planRequests<T>(
   maxEntries: number = limits.batchEntries,
   maxBytes: number = BATCH_BYTES,
 ): T[][] {
-  const batches: T[][] = [];
-  let batch: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const n = size(item) + 1;
-    if (batch.length > 0 && (batch.length >= maxEntries || bytes + n > maxBytes)) {
-      batches.push(batch);
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(item);
-    bytes += n;
-  }
-  if (batch.length > 0) batches.push(batch);
-  return batches;
+  // +1: the comma between items in the JSON array.
+  return chunkBySize(items, (item) => size(item) + 1, maxBytes, maxEntries);
 }

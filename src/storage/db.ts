@@ -37,6 +37,44 @@ export async function runAtomic(
   return db.$client.batch<Record<string, unknown>>(prepared);
 }
 
+/** Named statements of one write (e.g. the entry row and its queue row). */
+export type StatementGroup<K extends string> = Partial<Record<K, Statement>>;
+
+/** What `runAtomicGroups` hands back: each group's results under its statements' names. */
+export type GroupResults<K extends string> = Partial<Record<K, D1Result<Record<string, unknown>>>>;
+
+/**
+ * Runs groups of named statements as one `runAtomic` batch and hands each group back its results
+ * by the same names, so a caller reads "the entry's update" rather than counting positions that
+ * must mirror how the statement list was built.
+ */
+export async function runAtomicGroups<K extends string>(
+  db: Db,
+  groups: StatementGroup<K>[],
+): Promise<GroupResults<K>[]> {
+  const named = groups.flatMap((group, index) =>
+    (Object.entries(group) as [K, Statement | undefined][]).flatMap(([name, statement]) =>
+      statement === undefined ? [] : [{ index, name, statement }],
+    ),
+  );
+  const results = await runAtomic(
+    db,
+    named.map((n) => n.statement),
+  );
+  const out = groups.map((): GroupResults<K> => ({}));
+  named.forEach((n, i) => {
+    const group = out[n.index];
+    const result = results[i];
+    if (group && result) group[n.name] = result;
+  });
+  return out;
+}
+
+/** How many statements a group holds. */
+export function groupSize<K extends string>(group: StatementGroup<K>): number {
+  return Object.values(group).filter((s) => s !== undefined).length;
+}
+
 /** True when a D1 error is a primary-key / unique violation. */
 export function isUniqueViolation(err: unknown): boolean {
   const text = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err);

@@ -42,3 +42,8 @@ export async function readByKeys<K, T>(
   }
   return out;
 }
+
+/** An entry's key as one string (for maps and sets): KB and id, joined by a NUL no name holds. */
+export function entryKey(kbName: string, id: string): string {
+  return `${kbName}\u0000${id}`;
+}

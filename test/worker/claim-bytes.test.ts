@@ -2,7 +2,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { openDb } from "../../src/storage/db";
-import { claimDueWithEntries } from "../../src/storage/queue";
+import { claimDueWithEntries } from "../../src/storage/queue-claim";
 import { createEntry, queueRows } from "./helpers";
 
 const db = openDb(env.DB);

@@ -5,7 +5,7 @@ import { readSettings } from "../../src/config";
 import { processClaimed, processEntries, roundContext } from "../../src/embedding/embed-round";
 import { selectEmbedder } from "../../src/select-embedder";
 import { openDb } from "../../src/storage/db";
-import { claimDue, claimDueWithEntries } from "../../src/storage/queue";
+import { claimDue, claimDueWithEntries } from "../../src/storage/queue-claim";
 import {
   createEntry,
   embedderStats,

@@ -8,7 +8,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker_ from "../../src/index";
 import { openDb, runAtomic } from "../../src/storage/db";
-import { claimDue, enqueue, markDone, nextDueAt } from "../../src/storage/queue";
+import { claimDue, markDone, nextDueAt } from "../../src/storage/queue-claim";
+import { enqueue } from "../../src/storage/queue-enqueue";
 import { queueRows, worker } from "./helpers";
 
 const db = openDb(env.DB);
