@@ -17,7 +17,8 @@ const settingsSchema = z.object({
   EMBED_LEASE_MS: intSetting(1000, 3_600_000).default(120_000),
   EMBED_KICK_DELAY_MS: intSetting(0, 3_600_000).default(0),
   EMBED_PROVIDER: z.enum(["auto", "service", "workers-ai", "hash"]).default("auto"),
-  WORKERS_AI_MODEL: z.string().min(1).default("@cf/baai/bge-small-en-v1.5"),
+  // Unset: the provider's default model (embedder/workers-ai.ts), the one place it is named.
+  WORKERS_AI_MODEL: z.string().min(1).optional(),
   EMBEDDER_URL: z.url().optional(),
   EMBEDDER_TIMEOUT_MS: intSetting(100, 3_600_000).default(60_000),
   SEARCH_EMBED_TIMEOUT_MS: intSetting(10, 600_000).default(3000),
@@ -42,7 +43,7 @@ export interface Settings {
   /** Delay before a kicked worker runs; large in tests so they drive the alarm by hand. */
   kickDelayMs: number;
   provider: "auto" | "service" | "workers-ai" | "hash";
-  workersAiModel: string;
+  workersAiModel: string | undefined;
   /** The Node embedder's URL where no `EMBEDDER` service binding exists (`wrangler dev`). */
   embedderUrl: string | undefined;
   /** Deadline of each call to the Node embedder: a frozen process fails calls, never hangs them. */

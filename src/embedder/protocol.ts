@@ -11,6 +11,7 @@
  *
  * Helpers here are used by both sides, so they are pure TypeScript (no Node APIs).
  */
+import { decodeVector, writeVector } from "../storage/vector-codec.js";
 import type { EmbedderInfo } from "./types.js";
 
 /** Request paths. */
@@ -127,27 +128,13 @@ export function embedRequestBytes(texts: string[]): number {
   return new TextEncoder().encode(JSON.stringify({ texts })).byteLength;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** Packs vectors of `dims` components into one little-endian float32 body. */
+/** Packs vectors of `dims` components into one body of float32 vectors (the stored form). */
 export function encodeVectors(vectors: Float32Array[], dims: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(vectors.length * dims * 4);
-  if (LITTLE_ENDIAN) {
-    const floats = new Float32Array(out.buffer);
-    vectors.forEach((vector, i) => {
-      if (vector.length !== dims)
-        throw new Error(`vector ${i} has ${vector.length} dimensions, expected ${dims}`);
-      floats.set(vector, i * dims);
-    });
-    return out;
-  }
-  const view = new DataView(out.buffer);
   vectors.forEach((vector, i) => {
     if (vector.length !== dims)
       throw new Error(`vector ${i} has ${vector.length} dimensions, expected ${dims}`);
-    vector.forEach((value, j) => {
-      view.setFloat32((i * dims + j) * 4, value, true);
-    });
+    writeVector(vector, out, i * dims * 4);
   });
   return out;
 }
@@ -159,13 +146,10 @@ export function decodeVectors(body: ArrayBuffer, count: number, dims: number): F
       `embed response is ${body.byteLength} bytes, expected ${count}×${dims} float32 (${count * dims * 4})`,
     );
   }
-  const view = new DataView(body);
-  return Array.from({ length: count }, (_, i) => {
-    if (LITTLE_ENDIAN) return new Float32Array(body.slice(i * dims * 4, (i + 1) * dims * 4));
-    const vector = new Float32Array(dims);
-    for (let j = 0; j < dims; j++) vector[j] = view.getFloat32((i * dims + j) * 4, true);
-    return vector;
-  });
+  const bytes = new Uint8Array(body);
+  return Array.from({ length: count }, (_, i) =>
+    decodeVector(bytes.subarray(i * dims * 4, (i + 1) * dims * 4)),
+  );
 }
 
 /** `x-embed-truncated` value for a list of indices. */

@@ -20,6 +20,7 @@ import {
   stagePassageVector,
 } from "../storage/embeddings";
 import { getEntryRowsByKeys } from "../storage/entries";
+import { entryKey } from "../storage/entry-keys";
 import {
   type ClaimedRow,
   type EmbedSource,
@@ -140,7 +141,6 @@ async function embedAll(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const keyOf = (kbName: string, entryId: string) => `${kbName}\u0000${entryId}`;
 
 /** Embeds and commits claimed rows. Throws only if D1 itself fails (leases then recover). */
 export async function processClaimed(
@@ -189,11 +189,11 @@ export async function processEntries(
   if (claimed.length === 0) return outcome;
   const { db } = ctx;
 
-  const byKey = new Map<string, EmbedSource>(rows.map((r) => [keyOf(r.kbName, r.id), r]));
+  const byKey = new Map<string, EmbedSource>(rows.map((r) => [entryKey(r.kbName, r.id), r]));
   const items: Item[] = [];
   const orphans: ClaimedRow[] = [];
   for (const claim of claimed) {
-    const entry = byKey.get(keyOf(claim.kbName, claim.entryId));
+    const entry = byKey.get(entryKey(claim.kbName, claim.entryId));
     if (entry) items.push({ claim, entry, plan: null, embedded: new Map() });
     else orphans.push(claim);
   }
@@ -329,7 +329,7 @@ async function planAll(
     ));
   const storedBy = new Map<string, StoredVector[]>();
   for (const vector of stored) {
-    const key = keyOf(vector.kbName, vector.entryId);
+    const key = entryKey(vector.kbName, vector.entryId);
     const list = storedBy.get(key);
     if (list) list.push(vector);
     else storedBy.set(key, [vector]);
@@ -341,7 +341,7 @@ async function planAll(
       tokensPerWord: info.tokensPerWord,
       passages: ctx.passages,
     });
-    const have = storedBy.get(keyOf(item.entry.kbName, item.entry.id)) ?? [];
+    const have = storedBy.get(entryKey(item.entry.kbName, item.entry.id)) ?? [];
     item.plan = planPassages(passages, have, item.claim.queuedAt);
   }
 }

@@ -4,6 +4,7 @@
  * entry's passage set can be replaced or dropped as a whole. Pure memory, no I/O: the index
  * fills a fresh store on a full reload and swaps it in only when complete.
  */
+import { entryKey, splitEntryKey } from "../storage/entry-keys.js";
 
 /** One scored passage. */
 export interface PassageHit {
@@ -70,7 +71,7 @@ export class PassageStore {
       if (entry.count === 0) this.kbEntries[entry.kbId] = (this.kbEntries[entry.kbId] ?? 0) + 1;
       entry.count++;
       entry.slots[seq] = slot;
-      this.entryOfSlot[slot] = this.entryIds.get(`${kbName}\u0000${entryId}`) ?? FREE;
+      this.entryOfSlot[slot] = this.entryIds.get(entryKey(kbName, entryId)) ?? FREE;
       this.seqOfSlot[slot] = seq;
       this.live++;
     }
@@ -86,13 +87,13 @@ export class PassageStore {
 
   /** Drops an entry's passages if the set held is no newer than `setAt` (the set that went). */
   drop(kbName: string, entryId: string, setAt: number): void {
-    const id = this.entryIds.get(`${kbName}\u0000${entryId}`);
+    const id = this.entryIds.get(entryKey(kbName, entryId));
     const entry = id === undefined ? undefined : this.entries[id];
     if (entry && entry.setAt <= setAt) this.release(entry);
   }
 
   private entryFor(kbName: string, entryId: string, setAt: number): EntrySlots {
-    const key = `${kbName}\u0000${entryId}`;
+    const key = entryKey(kbName, entryId);
     const id = this.entryIds.get(key);
     const known = id === undefined ? undefined : this.entries[id];
     if (known) return known;
@@ -168,11 +169,10 @@ export class PassageStore {
   }
 
   private hit(slot: number, score: number): PassageHit {
-    const key = this.entryKeys[this.entryOfSlot[slot] ?? 0] ?? "";
-    const sep = key.indexOf("\u0000");
+    const { kbName, id } = splitEntryKey(this.entryKeys[this.entryOfSlot[slot] ?? 0] ?? "");
     return {
-      kbName: key.slice(0, sep),
-      entryId: key.slice(sep + 1),
+      kbName,
+      entryId: id,
       seq: this.seqOfSlot[slot] ?? 0,
       score,
     };
@@ -214,7 +214,7 @@ export class PassageStore {
   /** The passage of one entry nearest the query, if the entry has any. */
   bestOf(query: Float32Array, kbName: string, entryId: string): PassageHit | undefined {
     if (query.length !== this.dims) return undefined;
-    const id = this.entryIds.get(`${kbName}\u0000${entryId}`);
+    const id = this.entryIds.get(entryKey(kbName, entryId));
     const entry = id === undefined ? undefined : this.entries[id];
     if (!entry) return undefined;
     const norm = Math.hypot(...query) || 1;

@@ -1,4 +1,5 @@
 /** Semantic ranking of entries by their passages. */
+import { entryKey } from "../storage/entry-keys";
 import type { PassageHit, VectorIndex } from "./vector-index";
 
 /** Passages fetched per entry wanted: entries with several close passages use up more. */
@@ -25,7 +26,7 @@ function rankPassages(passages: PassageHit[]): EntryHit[] {
   const byEntry = new Map<string, { hit: EntryHit; best: number; close: number }>();
   // Passages arrive best first, so an entry's first is its best.
   for (const p of passages) {
-    const key = `${p.kbName}\u0000${p.entryId}`;
+    const key = entryKey(p.kbName, p.entryId);
     const seen = byEntry.get(key);
     if (!seen) {
       byEntry.set(key, {

@@ -16,6 +16,7 @@ import { ApiError } from "../errors";
 import { withTimeout } from "../shared/timeout";
 import type { Db } from "../storage/db";
 import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
+import { entryKey } from "../storage/entry-keys";
 import { getPassageSpans } from "../storage/passages";
 import { ftsMatch, queryTerms } from "./fts-query";
 import type { SearchQuery } from "./query";
@@ -281,11 +282,11 @@ export class SearchService {
       hits.map((h) => ({ kbName: h.kbName, id: h.entryId })),
       EXCERPT_READ_CHARS,
     );
-    const byKey = new Map<string, EntryHead>(rows.map((r) => [`${r.kbName}\u0000${r.id}`, r]));
+    const byKey = new Map<string, EntryHead>(rows.map((r) => [entryKey(r.kbName, r.id), r]));
     const passages = finder ? await this.passagesOf(hits, finder) : undefined;
     const results: SearchResult[] = [];
     for (const hit of hits) {
-      const key = `${hit.kbName}\u0000${hit.entryId}`;
+      const key = entryKey(hit.kbName, hit.entryId);
       const row = byKey.get(key);
       if (!row) continue;
       const result: SearchResult = {
@@ -317,7 +318,7 @@ export class SearchService {
       if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, seq });
     }
     const spans = await getPassageSpans(this.db, keys);
-    return new Map(spans.map((s) => [`${s.kbName}\u0000${s.entryId}`, s]));
+    return new Map(spans.map((s) => [entryKey(s.kbName, s.entryId), s]));
   }
 }
 
@@ -331,7 +332,7 @@ function fuse(lists: { hits: Hit[]; weight: number }[]): Hit[] {
   for (const { hits, weight } of lists) {
     if (weight <= 0) continue;
     hits.forEach((hit, rank) => {
-      const key = `${hit.kbName}\u0000${hit.entryId}`;
+      const key = entryKey(hit.kbName, hit.entryId);
       const prior = fused.get(key);
       const add = weight / (RRF_K + rank + 1);
       if (prior) {

@@ -6,16 +6,8 @@ import { resolve } from "node:path";
 import { oneLine, StartupError } from "./errors.js";
 import { launchServer, type RunningServer } from "./launch.js";
 import { DEFAULT_STATE_DIR } from "./paths.js";
+import type { ServeOptions } from "./serve-flags.js";
 import { claimSignals } from "./signals.js";
-
-/** Options shared by `npm start` and `pyrite serve`. */
-export interface ServeOptions {
-  port?: string;
-  host?: string;
-  state?: string;
-  /** False with `--no-worker`. */
-  worker: boolean;
-}
 
 const DEFAULT_PORT = 8787;
 const REPEAT_WINDOW_MS = 1000;

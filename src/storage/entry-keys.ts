@@ -43,7 +43,16 @@ export async function readByKeys<K, T>(
   return out;
 }
 
-/** An entry's key as one string (for maps and sets): KB and id, joined by a NUL no name holds. */
+/** Joins `entryKey`'s parts: a NUL, which no KB name or id holds. */
+const KEY_SEPARATOR = "\u0000";
+
+/** An entry's key as one string (for maps and sets). */
 export function entryKey(kbName: string, id: string): string {
-  return `${kbName}\u0000${id}`;
+  return `${kbName}${KEY_SEPARATOR}${id}`;
+}
+
+/** The parts of an `entryKey` string. */
+export function splitEntryKey(key: string): EntryKey {
+  const at = key.indexOf(KEY_SEPARATOR);
+  return { kbName: key.slice(0, at), id: key.slice(at + 1) };
 }

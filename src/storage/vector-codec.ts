@@ -1,14 +1,31 @@
-/** float32 little-endian BLOBs, the stored form of a vector. */
+/**
+ * float32 little-endian bytes, the one binary form of a vector: stored as a BLOB in D1, and sent
+ * by the embedder to the worker (see embedder/protocol.ts).
+ */
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Writes `vector` as float32 little-endian bytes into `out` from byte `at`. */
+export function writeVector(vector: Float32Array, out: Uint8Array, at = 0): void {
+  if (LITTLE_ENDIAN) {
+    out.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), at);
+    return;
+  }
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let i = 0; i < vector.length; i++) view.setFloat32(at + i * 4, vector[i] ?? 0, true);
+}
 
 /** Encodes a vector as float32 little-endian bytes. */
 export function encodeVector(vector: Float32Array): Uint8Array {
   const bytes = new Uint8Array(vector.length * 4);
-  const view = new DataView(bytes.buffer);
-  for (let i = 0; i < vector.length; i++) view.setFloat32(i * 4, vector[i] ?? 0, true);
+  writeVector(vector, bytes);
   return bytes;
 }
 
-/** Decodes float32 little-endian bytes (any ArrayBuffer view or array of byte values). */
+/**
+ * Decodes float32 little-endian bytes (any ArrayBuffer view or array of byte values) into a fresh
+ * array.
+ */
 export function decodeVector(blob: ArrayBuffer | ArrayBufferView | number[]): Float32Array {
   const bytes =
     blob instanceof ArrayBuffer
@@ -16,13 +33,16 @@ export function decodeVector(blob: ArrayBuffer | ArrayBufferView | number[]): Fl
       : Array.isArray(blob)
         ? Uint8Array.from(blob)
         : new Uint8Array(blob.buffer, blob.byteOffset, blob.byteLength);
+  const length = Math.floor(bytes.byteLength / 4);
+  if (LITTLE_ENDIAN) {
+    // A copy of the bytes is freshly aligned, and already the platform's float32 layout.
+    return new Float32Array(bytes.slice(0, length * 4).buffer);
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(Math.floor(bytes.byteLength / 4));
+  const out = new Float32Array(length);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
   return out;
 }
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 const HEX_DIGITS = (() => {
   const table = new Uint8Array(128);

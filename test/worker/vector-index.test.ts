@@ -1,22 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { mulberry32, normalSampler } from "../../scripts/model/prng.js";
 import { VectorIndex } from "../../src/search/vector-index";
 import { openDb } from "../../src/storage/db";
 import { encodeVector } from "../../src/storage/vector-codec";
 
-/** A seeded unit vector (mulberry32 + Box-Muller). */
+/** A seeded unit vector. */
 function unitVector(seed: number, dims: number): Float32Array {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const v = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) {
-    v[i] = Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
-  }
+  const normal = normalSampler(mulberry32(seed));
+  const v = Float32Array.from({ length: dims }, normal);
   const norm = Math.hypot(...v);
   return v.map((x) => x / norm);
 }

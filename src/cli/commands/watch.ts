@@ -33,11 +33,8 @@ export function registerWatchCommand(program: Command): void {
     .action(async (options: { kb?: string }, command: Command) => {
       const client = clientOf(command);
       const json = globals(command).json;
-      let stopping = false;
-      process.once("SIGINT", () => {
-        stopping = true;
-        process.exit(0);
-      });
+      // Ctrl-C is how watching ends: a normal exit, not an interrupted one.
+      process.once("SIGINT", () => process.exit(0));
       let connectedOnce = false;
       for (;;) {
         try {
@@ -47,7 +44,6 @@ export function registerWatchCommand(program: Command): void {
           });
           connectedOnce = true;
           await stream.closed;
-          if (stopping) return;
           note(`connection closed; reconnecting to ${client.connection.url}…`);
         } catch (error) {
           // The first connection must work; later ones are retried while the server restarts.

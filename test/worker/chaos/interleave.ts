@@ -6,6 +6,7 @@
  * write answered is checked against D1, field by field, after every step.
  */
 import { abortAllDurableObjects } from "cloudflare:test";
+import { entryKey } from "../../../src/storage/entry-keys";
 import { appFetch as api, appSend as send } from "../app-fetch";
 import {
   controlEmbedder,
@@ -198,7 +199,7 @@ export class Interleaving {
 
   /** The entry as D1 holds it now. */
   private async stored(id: string): Promise<StoredEntry | undefined> {
-    return (await storedEntries([this.kb])).get(`${this.kb}/${id}`);
+    return (await storedEntries([this.kb])).get(entryKey(this.kb, id));
   }
 
   /**
@@ -338,7 +339,7 @@ export class Interleaving {
     const stored = await storedEntries([this.kb]);
     for (const [id, want] of this.model) {
       const key = `${this.kb}/${id}`;
-      const got = stored.get(key);
+      const got = stored.get(entryKey(this.kb, id));
       const { version: _v, ...fields } = got ?? { version: 0 };
       if (JSON.stringify(fields) !== JSON.stringify(want)) {
         problems.push(

@@ -4,6 +4,7 @@
  * `drained` ones hold once the queue has been driven to the end.
  */
 import { env } from "cloudflare:workers";
+import { entryKey } from "../../../src/storage/entry-keys";
 import { decodeVector } from "../../../src/storage/vector-codec";
 import { appFetch } from "../app-fetch";
 
@@ -190,7 +191,7 @@ export interface StoredEntry {
   version: number;
 }
 
-/** The entries of some KBs as `kb/id → fields`, to compare with what the writes said. */
+/** The entries of some KBs by `entryKey`, to compare with what the writes said. */
 export async function storedEntries(kbs: readonly string[]): Promise<Map<string, StoredEntry>> {
   const list = kbs.map((kb) => `'${kb.replace(/'/g, "''")}'`).join(", ");
   const found = await rows<
@@ -201,7 +202,7 @@ export async function storedEntries(kbs: readonly string[]): Promise<Map<string,
   );
   return new Map(
     found.map((r) => [
-      keyOf(r),
+      entryKey(r.kb_name, r.entry_id),
       {
         title: r.title,
         body: r.body,

@@ -1,4 +1,5 @@
 /** A small seeded PRNG (mulberry32), so every chaos run replays exactly from its seed. */
+import { mulberry32 } from "../../../scripts/model/prng.js";
 
 /** A seeded random source with the few draws the chaos suite needs. */
 export interface Rng {
@@ -18,14 +19,7 @@ export interface Rng {
 
 /** Creates a seeded random source. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
   return {
     seed,
