@@ -7,6 +7,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env";
 import { readSettings, type Settings } from "./config";
+import { MOUNTS } from "./contract/api";
 import { BulkWriteService } from "./domain/bulk-write-service";
 import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
@@ -124,12 +125,12 @@ export function createApp() {
   );
 
   const routes = app
-    .route("/health", healthRoutes)
-    .route("/api/entries/batch", bulkRoutes)
-    .route("/api/entries", entriesRoutes)
-    .route("/api/search", searchRoutes)
-    .route("/api/index", indexRoutes)
-    .route("/ws", wsRoutes)
+    .route(MOUNTS.health, healthRoutes)
+    .route(MOUNTS.bulk, bulkRoutes)
+    .route(MOUNTS.entries, entriesRoutes)
+    .route(MOUNTS.search, searchRoutes)
+    .route(MOUNTS.index, indexRoutes)
+    .route(MOUNTS.ws, wsRoutes)
     .route("/mcp", mcpRoutes);
   // The document describes the routes mounted above (each sub-router brings its definitions).
   routes.route("/", docsRoutes(routes));

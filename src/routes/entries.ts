@@ -1,25 +1,10 @@
 /** `/api/entries`: create, list, read, replace, patch, delete. */
-import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env";
-import {
-  createEntrySchema,
-  kbQuerySchema,
-  listQuerySchema,
-  patchEntrySchema,
-  replaceEntrySchema,
-} from "../domain/entry-input";
+import * as entries from "../contract/entries";
 import { parseIfMatch } from "../domain/etag";
 import { ApiError } from "../errors";
-import { entryIdSchema } from "../model/fields";
-import {
-  entryDeletedSchema,
-  entryListSchema,
-  entryReadSchema,
-  entryWriteResultSchema,
-} from "../shared/schemas/entry";
-import { createRouter, errorResponses, json, jsonResponse } from "./openapi-kit";
+import { createRouter } from "./openapi-kit";
 
 /** A body's `kb`, when given, must name the same KB as the query. */
 function sameKb(queryKb: string, bodyKb: string | undefined): void {
@@ -41,117 +26,24 @@ function setEtag(c: Context<AppEnv>, result: { entry: { etag: string } }): void 
   c.header("ETag", result.entry.etag);
 }
 
-const idParams = z.object({ id: entryIdSchema });
-/** `If-Match`: documented here, parsed by the handler (a malformed one is a 400). */
-const ifMatchHeader = z.object({
-  "if-match": z.string().optional().meta({
-    description: "Write only over this version (the entry's ETag); a stale one answers 412",
-  }),
-});
-const etagHeader = {
-  ETag: { description: "The entry's version, for If-Match", schema: { type: "string" as const } },
-};
-
-const create = createRoute({
-  method: "post",
-  path: "/",
-  summary: "Create an entry",
-  description:
-    "The id defaults to the title's slug; the answer says what happens to the embedding.",
-  request: { body: { ...json(createEntrySchema), required: true } },
-  responses: {
-    201: { ...jsonResponse(entryWriteResultSchema, "Created"), headers: etagHeader },
-    ...errorResponses(400, 409),
-  },
-});
-
-const list = createRoute({
-  method: "get",
-  path: "/",
-  summary: "List a KB",
-  description:
-    "A page of a KB in id order, with `total`: metadata and a short excerpt of each body (`fields=body` adds whole bodies). A page also stops at about 4 MiB of text: continue from `next_offset`.",
-  request: { query: listQuerySchema },
-  responses: { 200: jsonResponse(entryListSchema, "A page of entries"), ...errorResponses(400) },
-});
-
-const read = createRoute({
-  method: "get",
-  path: "/{id}",
-  summary: "Read an entry",
-  description: "The entry, and where its embedding stands.",
-  request: { params: idParams, query: kbQuerySchema },
-  responses: {
-    200: { ...jsonResponse(entryReadSchema, "The entry"), headers: etagHeader },
-    ...errorResponses(400, 404),
-  },
-});
-
-const replace = createRoute({
-  method: "put",
-  path: "/{id}",
-  summary: "Replace an entry",
-  description: "A full replacement: omitted optional fields return to their defaults.",
-  request: {
-    params: idParams,
-    query: kbQuerySchema,
-    headers: ifMatchHeader,
-    body: { ...json(replaceEntrySchema), required: true },
-  },
-  responses: {
-    200: { ...jsonResponse(entryWriteResultSchema, "Replaced"), headers: etagHeader },
-    ...errorResponses(400, 404, 409, 412),
-  },
-});
-
-const patch = createRoute({
-  method: "patch",
-  path: "/{id}",
-  summary: "Patch an entry",
-  description:
-    "Only the fields given change; only a change to title, summary or body re-queues the embedding.",
-  request: {
-    params: idParams,
-    query: kbQuerySchema,
-    headers: ifMatchHeader,
-    body: { ...json(patchEntrySchema), required: true },
-  },
-  responses: {
-    200: { ...jsonResponse(entryWriteResultSchema, "Patched"), headers: etagHeader },
-    ...errorResponses(400, 404, 409, 412),
-  },
-});
-
-const remove = createRoute({
-  method: "delete",
-  path: "/{id}",
-  summary: "Delete an entry",
-  description: "The entry, its queue row and its vectors go together.",
-  request: { params: idParams, query: kbQuerySchema, headers: ifMatchHeader },
-  responses: {
-    200: jsonResponse(entryDeletedSchema, "Deleted"),
-    ...errorResponses(400, 404, 412),
-  },
-});
-
 export const entriesRoutes = createRouter()
-  .openapi(create, async (c) => {
+  .openapi(entries.create, async (c) => {
     const result = await c.var.entries.create(c.req.valid("json"));
     setEtag(c, result);
     return c.json(result, 201);
   })
-  .openapi(list, async (c) => {
+  .openapi(entries.list, async (c) => {
     const { kb, limit, offset, fields } = c.req.valid("query");
     const bodies = fields?.includes("body") ?? false;
     return c.json(await c.var.entries.list(kb, { limit, offset, bodies }), 200);
   })
-  .openapi(read, async (c) => {
+  .openapi(entries.read, async (c) => {
     const { kb } = c.req.valid("query");
     const result = await c.var.entries.get(kb, c.req.valid("param").id);
     setEtag(c, result);
     return c.json(result, 200);
   })
-  .openapi(replace, async (c) => {
+  .openapi(entries.replace, async (c) => {
     const { kb } = c.req.valid("query");
     const { kb: bodyKb, ...fields } = c.req.valid("json");
     sameKb(kb, bodyKb);
@@ -160,7 +52,7 @@ export const entriesRoutes = createRouter()
     setEtag(c, result);
     return c.json(result, 200);
   })
-  .openapi(patch, async (c) => {
+  .openapi(entries.patch, async (c) => {
     const { kb } = c.req.valid("query");
     const fields = c.req.valid("json");
     sameKb(kb, fields.kb);
@@ -169,7 +61,7 @@ export const entriesRoutes = createRouter()
     setEtag(c, result);
     return c.json(result, 200);
   })
-  .openapi(remove, async (c) => {
+  .openapi(entries.remove, async (c) => {
     const { kb } = c.req.valid("query");
     const { id } = c.req.valid("param");
     await c.var.entries.delete(kb, id, ifMatchOf(c));

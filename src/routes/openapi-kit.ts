@@ -1,14 +1,11 @@
 /**
- * What every `/api` route definition shares: a router whose request validation fails with the
- * API's one error shape, the JSON content of a schema, the documented error answers, and the
- * handling of a body that may be left out.
+ * What every router shares: request validation that fails with the API's one error shape, and
+ * the handling of a body that may be left out.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { OpenAPIHono, type RouteConfig } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import type { ZodType } from "zod";
 import type { AppEnv } from "../app-env";
 import { invalidRequest } from "../errors";
-import { errorBodySchema } from "../shared/schemas/error";
 
 /** The result a validation hook sees: the part of the request checked, and zod's verdict. */
 type ValidationResult = {
@@ -36,39 +33,6 @@ export function createRouter() {
   return new OpenAPIHono<AppEnv>({ defaultHook: throwInvalid() });
 }
 
-/** `content` for a JSON request or response of `schema`. */
-export function json<T extends ZodType>(schema: T) {
-  return { content: { "application/json": { schema } } } as const;
-}
-
-/** A documented JSON response. */
-export function jsonResponse<T extends ZodType>(schema: T, description: string) {
-  return { ...json(schema), description };
-}
-
-/** What each error status means, for the document. */
-const ERROR_MEANING: Record<number, string> = {
-  400: "Invalid request (`invalid_request`, `malformed_json`, …)",
-  401: "Missing or invalid API token",
-  403: "Foreign host or origin, or writes refused on a deployment without a token",
-  404: "No such entry or route",
-  409: "Conflict (the id exists, no worker, the worker is paused, …)",
-  412: "`If-Match` names a version that is no longer current",
-  413: "Request body too large",
-  415: "Request body not declared `application/json`",
-  426: "Not a WebSocket upgrade",
-  503: "The embedder did not answer in time",
-};
-
-/** The error answers a route documents, each in the one error shape. */
-export function errorResponses<const S extends number>(...statuses: S[]) {
-  const error = (status: number) => jsonResponse(errorBodySchema, ERROR_MEANING[status] ?? "Error");
-  return Object.fromEntries(statuses.map((s) => [s, error(s)])) as Record<
-    S,
-    ReturnType<typeof error>
-  >;
-}
-
 /**
  * A JSON body that may be left out: `curl -X POST` with no data, or an empty body declared JSON,
  * means `{}`, validated (defaults applied) like any other body. Runs before the validator.
@@ -84,3 +48,8 @@ export const optionalBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   await next();
 };
+
+/** `route` with `optionalBody` in front of its validators. */
+export function withOptionalBody<R extends RouteConfig>(route: R) {
+  return { ...route, middleware: optionalBody };
+}

@@ -3,27 +3,10 @@
  * handshake from a foreign page never gets here: the app refuses its Host or Origin first
  * (src/middleware/host.ts, origin.ts).
  */
-import { createRoute } from "@hono/zod-openapi";
-import { z } from "zod";
+import { events } from "../contract/ws";
 import { embedWorkerStub } from "../embed-worker/embed-worker";
 import { ApiError } from "../errors";
-import { kbNameSchema } from "../model/fields";
-import { createRouter, errorResponses } from "./openapi-kit";
-
-const events = createRoute({
-  method: "get",
-  path: "/",
-  summary: "Entry and embedding events (WebSocket)",
-  description:
-    "A WebSocket (subprotocol `pyrite`) that receives `entry_created`, `entry_updated`, `entry_deleted`, `embed_complete` and `embed_failed`, for one KB or all. Browsers may offer the token as the subprotocol `bearer.<token>` or `?token=`.",
-  request: {
-    query: z.object({ kb: kbNameSchema.optional(), token: z.string().optional() }),
-  },
-  responses: {
-    101: { description: "Switching to the WebSocket protocol" },
-    ...errorResponses(400, 409, 426),
-  },
-});
+import { createRouter } from "./openapi-kit";
 
 export const wsRoutes = createRouter().openapi(events, async (c) => {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
