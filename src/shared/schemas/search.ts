@@ -58,10 +58,8 @@ export const searchResponseSchema = z
       .meta({
         description: "Share of the searched entries that have a vector of the active model",
       }),
-    degraded: degradedSchema
-      .nullable()
-      .meta({
-        description: "Set when a hybrid search fell back to keywords alone; null otherwise",
-      }),
+    degraded: degradedSchema.nullable().meta({
+      description: "Set when a hybrid search fell back to keywords alone; null otherwise",
+    }),
   })
   .meta({ id: "SearchResponse" });
