@@ -25,9 +25,6 @@ export function apiClient(baseUrl: string, options: ClientOptions = {}) {
   });
 }
 
-/** The typed client. */
-export type ApiClient = ReturnType<typeof apiClient>;
-
 /** A non-2xx answer: its status and the API's error (`code` `unknown` when it had none). */
 export class ApiCallError extends Error {
   readonly code: string;

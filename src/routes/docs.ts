@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env";
 
 /** The document's path. */
-export const OPENAPI_PATH = "/openapi.json";
+const OPENAPI_PATH = "/openapi.json";
 
 /** The document's header. */
 const INFO = {

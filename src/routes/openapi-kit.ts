@@ -37,7 +37,7 @@ export function createRouter() {
  * A JSON body that may be left out: `curl -X POST` with no data, or an empty body declared JSON,
  * means `{}`, validated (defaults applied) like any other body. Runs before the validator.
  */
-export const optionalBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+const optionalBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const text = await c.req.text();
   if (text.trim() === "") {
     const headers = new Headers(c.req.raw.headers);

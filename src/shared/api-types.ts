@@ -7,18 +7,14 @@
 import type { z } from "zod";
 import type { bulkWriteResultSchema } from "./schemas/bulk.js";
 import type {
-  embedResponseSchema,
   embedRoundResultSchema,
   embedStatusSchema,
   failedRowsSchema,
-  lastErrorSchema,
   retryResultSchema,
-  workerAnswerSchema,
   workerStatusSchema,
 } from "./schemas/embed.js";
 import type {
   embeddingViewSchema,
-  entryDeletedSchema,
   entryListItemSchema,
   entryListSchema,
   entryReadSchema,
@@ -26,15 +22,9 @@ import type {
   entryWriteResultSchema,
   writeEmbeddingStatusSchema,
 } from "./schemas/entry.js";
-import type { healthSchema } from "./schemas/health.js";
-import type {
-  degradedSchema,
-  searchPassageSchema,
-  searchResponseSchema,
-  searchResultSchema,
-} from "./schemas/search.js";
+import type { degradedSchema, searchResponseSchema, searchResultSchema } from "./schemas/search.js";
 
-export type { ErrorBody, ParsedError } from "./schemas/error.js";
+export type { ErrorBody } from "./schemas/error.js";
 
 /** An entry. */
 export type Entry = z.output<typeof entrySchema>;
@@ -50,37 +40,24 @@ export type EntryWriteResult = z.output<typeof entryWriteResultSchema>;
 export type EmbeddingView = z.output<typeof embeddingViewSchema>;
 /** `GET /api/entries/:id`. */
 export type EntryRead = z.output<typeof entryReadSchema>;
-/** `DELETE /api/entries/:id`. */
-export type EntryDeleted = z.output<typeof entryDeletedSchema>;
 
 /** `POST /api/entries/batch`. */
 export type BulkWriteResult = z.output<typeof bulkWriteResultSchema>;
 
-/** The latest terminal failure the worker saw, or null. */
-export type LastError = z.output<typeof lastErrorSchema>;
 /** What the EmbedWorker reports about itself. */
 export type WorkerStatus = z.output<typeof workerStatusSchema>;
-/** `POST /api/index/embed/pause|resume`. */
-export type WorkerAnswer = z.output<typeof workerAnswerSchema>;
 /** `GET /api/index/embed-status`. */
 export type EmbedStatus = z.output<typeof embedStatusSchema>;
+/** `GET /api/index/embed/failed` (the status page). */
+export type FailedRows = z.output<typeof failedRowsSchema>;
+/** `POST /api/index/embed/retry-failed` (the status page). */
+export type RetryResult = z.output<typeof retryResultSchema>;
 /** One synchronous round of `POST /api/index/embed`. */
 export type EmbedRoundResult = z.output<typeof embedRoundResultSchema>;
-/** `POST /api/index/embed`. */
-export type EmbedResponse = z.output<typeof embedResponseSchema>;
-/** `GET /api/index/embed/failed`. */
-export type FailedRows = z.output<typeof failedRowsSchema>;
-/** `POST /api/index/embed/retry-failed`. */
-export type RetryResult = z.output<typeof retryResultSchema>;
 
-/** The passage of an entry that matched a semantic or hybrid search. */
-export type SearchPassage = z.output<typeof searchPassageSchema>;
 /** One search result. */
 export type SearchResult = z.output<typeof searchResultSchema>;
 /** Why a search answered with less than it was asked for. */
 export type Degraded = z.output<typeof degradedSchema>;
 /** `GET /api/search`. */
 export type SearchResponse = z.output<typeof searchResponseSchema>;
-
-/** `GET /health`. */
-export type Health = z.output<typeof healthSchema>;

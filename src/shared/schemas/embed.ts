@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 /** The latest terminal failure the worker saw. */
-export const lastErrorSchema = z
+const lastErrorSchema = z
   .object({ kb_name: z.string(), entry_id: z.string(), error: z.string(), at: z.string() })
   .nullable()
   .meta({ id: "LastError" });

@@ -2,7 +2,7 @@
 import { z } from "zod";
 
 /** The passage of an entry that matched a semantic or hybrid search. */
-export const searchPassageSchema = z
+const searchPassageSchema = z
   .object({
     text: z.string().meta({ description: "The passage's text: `body.slice(start, end)`" }),
     heading_path: z
