@@ -7,10 +7,12 @@
 import type { z } from "zod";
 import type { bulkWriteResultSchema } from "./schemas/bulk.js";
 import type {
+  embedResponseSchema,
   embedRoundResultSchema,
   embedStatusSchema,
   failedRowsSchema,
   retryResultSchema,
+  workerAnswerSchema,
   workerStatusSchema,
 } from "./schemas/embed.js";
 import type {
@@ -52,6 +54,10 @@ export type EmbedStatus = z.output<typeof embedStatusSchema>;
 export type FailedRows = z.output<typeof failedRowsSchema>;
 /** `POST /api/index/embed/retry-failed` (the status page). */
 export type RetryResult = z.output<typeof retryResultSchema>;
+/** `POST /api/index/embed`. */
+export type EmbedResponse = z.output<typeof embedResponseSchema>;
+/** `POST /api/index/embed/pause|resume`. */
+export type WorkerAnswer = z.output<typeof workerAnswerSchema>;
 /** One synchronous round of `POST /api/index/embed`. */
 export type EmbedRoundResult = z.output<typeof embedRoundResultSchema>;
 

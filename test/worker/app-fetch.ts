@@ -6,6 +6,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app";
+import type { EntryWriteResult } from "../../src/shared/api-types";
 
 const app = createApp();
 
@@ -67,8 +68,5 @@ export function appSend(
 export async function appCreate(body: Record<string, unknown>, withEnv: TestEnv = env) {
   const res = await appSend("POST", "/api/entries", body, withEnv);
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as {
-    entry: { id: string; kb_name: string; content_hash: string };
-    embedding: { status: string };
-  };
+  return await res.json<EntryWriteResult>();
 }
