@@ -6,6 +6,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app";
+import { apiClient } from "../../src/contract/client";
 import type { EntryWriteResult } from "../../src/shared/api-types";
 
 const app = createApp();
@@ -44,6 +45,17 @@ export async function appFetch(
   const res = await app.fetch(new Request(`${base}${path}`, init), withEnv as Env, ctx);
   await waitOnExecutionContext(ctx);
   return res;
+}
+
+/** The typed client (src/contract/client.ts) over the app in this isolate, with `withEnv`. */
+export function appClient(withEnv: TestEnv = env) {
+  return apiClient(BASE_URL, {
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      const url = new URL(request.url);
+      return appFetch(`${url.pathname}${url.search}`, request, withEnv);
+    },
+  });
 }
 
 /** Sends a JSON body (a string is sent as it is). */

@@ -4,9 +4,15 @@
  * The route list comes from the app itself, so a route added without a definition fails here.
  */
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import { api } from "./helpers";
+import type { Hono } from "hono";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { type AppType, createApp } from "../../src/app";
+import type { Api } from "../../src/contract/api";
+import { ApiCallError, ok } from "../../src/contract/client";
+import { api, appClient } from "./helpers";
+
+/** The routes, with their inputs and answers, that a Hono app type carries. */
+type SchemaOf<T> = T extends Hono<infer _E, infer S, infer _B> ? S : never;
 
 interface Operation {
   parameters?: { in: string; name: string; schema?: unknown }[];
@@ -97,5 +103,35 @@ describe("GET /docs", () => {
     const html = await res.text();
     expect(html).toContain("/openapi.json");
     expect(html).toMatch(/<script/i);
+  });
+});
+
+describe("the typed client", () => {
+  it("is the app's contract: every route the client knows, the app serves with the same types", () => {
+    // Checked by the type checker (`npm run check`): a route in the contract that the app does
+    // not mount, or mounts with other types, fails here.
+    expectTypeOf<SchemaOf<AppType>>().toExtend<SchemaOf<Api>>();
+  });
+
+  it("calls the app with typed requests and reads typed answers", async () => {
+    const client = appClient();
+    const created = await ok(
+      client.api.entries.$post({ json: { kb: "typed", title: "Typed Client", body: "hello" } }),
+    );
+    expect(created.entry.id).toBe("typed-client");
+    const read = await ok(
+      client.api.entries[":id"].$get({ param: { id: "typed-client" }, query: { kb: "typed" } }),
+    );
+    expect(read.entry.etag).toBe(created.entry.etag);
+    const list = await ok(client.api.entries.$get({ query: { kb: "typed" } }));
+    expect(list.entries.map((e) => e.id)).toEqual(["typed-client"]);
+  });
+
+  it("turns a refusal into an ApiCallError with the API's code and status", async () => {
+    const missing = ok(
+      appClient().api.entries[":id"].$get({ param: { id: "nothing" }, query: { kb: "typed" } }),
+    );
+    await expect(missing).rejects.toBeInstanceOf(ApiCallError);
+    await expect(missing).rejects.toMatchObject({ status: 404, code: "entry_not_found" });
   });
 });
