@@ -6,6 +6,8 @@
  *   entry          index.ts, app.ts: the composition root and the Worker's exports
  *   adapters       routes/, mcp/, middleware/, app-env.ts (what they get per request),
  *                  embed-worker/ (the Durable Object over embedding/)
+ *   contract       contract/ (each route's method, path and request and response schemas, the
+ *                  typed client over them: what routes serve and clients call)
  *   services       domain/ (entries, bulk writes, index control: what a route asks for)
  *   engines        embedding/ (the embedding work), search/
  *   ports          storage/ (D1), embedder/ (the providers), passages/ (splitting)
@@ -15,6 +17,7 @@
 const layers = [
   { name: "entry", path: "^src/(index|app)\\.ts$" },
   { name: "adapters", path: "^src/((routes|mcp|middleware|embed-worker)/|app-env\\.ts$)" },
+  { name: "contract", path: "^src/contract/" },
   { name: "services", path: "^src/domain/" },
   { name: "engines", path: "^src/(embedding|search)/" },
   { name: "ports", path: "^src/((storage|embedder|passages)/|select-embedder\\.ts$)" },

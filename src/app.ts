@@ -2,11 +2,12 @@
  * The composition root: validates settings, wires services to bindings per request, and mounts
  * the routes behind one error handler.
  */
-import { Hono } from "hono";
+import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env";
 import { readSettings, type Settings } from "./config";
+import { MOUNTS } from "./contract/api";
 import { BulkWriteService } from "./domain/bulk-write-service";
 import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
@@ -19,7 +20,8 @@ import { refuseOpenWrites } from "./middleware/deployed";
 import { requireAllowedHost } from "./middleware/host";
 import { requireTrustedOrigin } from "./middleware/origin";
 import { limits } from "./model/limits";
-import { batchRoutes } from "./routes/bulk";
+import { bulkRoutes } from "./routes/bulk";
+import { docsRoutes } from "./routes/docs";
 import { entriesRoutes } from "./routes/entries";
 import { healthRoutes } from "./routes/health";
 import { indexRoutes } from "./routes/index-embed";
@@ -52,7 +54,7 @@ function workerNotifier(env: Env): EmbedNotifier {
 
 /** Builds the Hono app. */
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", async (c, next) => {
     const settings = readSettings(c.env);
@@ -122,17 +124,23 @@ export function createApp() {
     }),
   );
 
-  app.route("/health", healthRoutes);
-  app.route("/api/entries/batch", batchRoutes);
-  app.route("/api/entries", entriesRoutes);
-  app.route("/api/search", searchRoutes);
-  app.route("/api/index", indexRoutes);
-  app.route("/ws", wsRoutes);
-  app.route("/mcp", mcpRoutes);
+  const routes = app
+    .route(MOUNTS.health, healthRoutes)
+    .route(MOUNTS.bulk, bulkRoutes)
+    .route(MOUNTS.entries, entriesRoutes)
+    .route(MOUNTS.search, searchRoutes)
+    .route(MOUNTS.index, indexRoutes)
+    .route(MOUNTS.ws, wsRoutes)
+    .route("/mcp", mcpRoutes);
+  // The document describes the routes mounted above (each sub-router brings its definitions).
+  routes.route("/", docsRoutes(routes));
 
-  app.notFound(() => {
+  routes.notFound(() => {
     throw new ApiError(404, "not_found", "no such route");
   });
-  app.onError(handleError);
-  return app;
+  routes.onError(handleError);
+  return routes;
 }
+
+/** The app's routes and their request and response types, for the typed client (`hc`). */
+export type AppType = ReturnType<typeof createApp>;

@@ -5,11 +5,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-
-/** The body of every error response. */
-export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
+import type { ErrorBody } from "./shared/api-types";
 
 /** An error meant for the client: carries its HTTP status and a stable machine-readable code. */
 export class ApiError extends Error {

@@ -5,6 +5,7 @@
  */
 import { Agent, request } from "node:http";
 import type { EmbedStatus } from "../../src/shared/api-types.js";
+import { parseErrorBody } from "../../src/shared/schemas/error.js";
 
 /** One answered call. */
 export interface Answer {
@@ -22,7 +23,8 @@ export class HttpError extends Error {
     readonly body: unknown,
     what: string,
   ) {
-    super(`${what}: HTTP ${status} ${JSON.stringify(body).slice(0, 300)}`);
+    const error = parseErrorBody(body, status);
+    super(`${what}: HTTP ${status} ${error.code}: ${error.message.slice(0, 300)}`);
     this.name = "HttpError";
   }
 }

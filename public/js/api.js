@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The page's calls to the API: JSON in and out, the stored API token as a bearer header, and the
  * API's one error shape turned into an ApiRequestError (401 included, so the page can ask for a
@@ -42,11 +43,12 @@ export function setToken(token) {
 }
 
 /**
- * Calls the API.
+ * Calls the API; the caller names the answer's type (one of src/shared/api-types.ts).
+ * @template T
  * @param {"GET" | "POST"} method
  * @param {string} path
  * @param {unknown} [body]
- * @returns {Promise<any>}
+ * @returns {Promise<T>}
  */
 export async function request(method, path, body) {
   /** @type {Record<string, string>} */

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The status page: polls `GET /api/index/embed-status` every 2 s, listens to `/ws` for entry
  * events (each one also triggers an early refresh), keeps a few minutes of queue-depth samples
@@ -7,6 +8,13 @@ import { ApiRequestError, getToken, request, setToken } from "./api.js";
 import { renderChart } from "./chart.js";
 import { clock, count, duration, relative } from "./format.js";
 import { connectEvents } from "./live.js";
+
+// The shapes the API answers with: the types the worker's schemas define (src/shared).
+/** @typedef {import("../../src/shared/api-types.js").EmbedStatus} EmbedStatus */
+/** @typedef {import("../../src/shared/api-types.js").FailedRows} FailedRows */
+/** @typedef {import("../../src/shared/api-types.js").RetryResult} RetryResult */
+/** @typedef {import("../../src/shared/messages.js").ServerMessage} ServerMessage */
+/** @typedef {import("../../src/shared/messages.js").EntryEventMessage} EntryEventMessage */
 
 const POLL_MS = 2000;
 /** The chart spans the samples collected so far, from 1 up to 10 minutes. */
@@ -19,13 +27,13 @@ const FAILED_LIMIT = 50;
 const kb = new URLSearchParams(location.search).get("kb");
 
 const state = {
-  /** @type {any} */
+  /** @type {EmbedStatus | null} */
   status: null,
   /** @type {import("./chart.js").Sample[]} */
   samples: [],
-  /** @type {any[]} */
+  /** @type {{ message: EntryEventMessage, at: string | number }[]} */
   events: [],
-  /** @type {any[]} */
+  /** @type {FailedRows["failed"]} */
   failed: [],
   /** True while the API answers 401: polling continues, the token prompt stays up once. */
   unauthorized: false,
@@ -163,6 +171,7 @@ function renderStatus() {
 function renderConnection() {
   const node = $("connection");
   if (state.unauthorized) return pill(node, "token required", "error");
+  /** @type {Record<typeof state.socket, [string, string]>} */
   const labels = {
     live: ["live", "ok"],
     connecting: ["connecting…", "muted"],
@@ -272,12 +281,15 @@ async function refresh() {
   state.inFlight = true;
   try {
     const query = kb ? `?kb=${encodeURIComponent(kb)}` : "";
+    /** @type {EmbedStatus} */
     const status = await request("GET", `/api/index/embed-status${query}`);
     const failedQuery = new URLSearchParams({ limit: String(FAILED_LIMIT) });
     if (kb) failedQuery.set("kb", kb);
     // The list is read only while something has failed (or to clear it once nothing has).
     if (status.failed > 0 || state.failed.length > 0) {
-      state.failed = (await request("GET", `/api/index/embed/failed?${failedQuery}`)).failed;
+      /** @type {FailedRows} */
+      const failed = await request("GET", `/api/index/embed/failed?${failedQuery}`);
+      state.failed = failed.failed;
     }
     const wasUnauthorized = state.unauthorized;
     state.unauthorized = false;
@@ -310,7 +322,7 @@ function refreshSoon() {
   state.refreshTimer = window.setTimeout(refresh, 150);
 }
 
-/** @param {any} message */
+/** @param {ServerMessage} message */
 function onMessage(message) {
   if (message.type === "hello" || message.type === "pong") return;
   state.events.unshift({ message, at: message.embedded_at ?? Date.now() });
@@ -340,6 +352,7 @@ async function act(button, action) {
 /** @param {HTMLButtonElement} button @param {{ kb_name: string, entry_id: string }} f */
 function retry(button, f) {
   return act(button, async () => {
+    /** @type {RetryResult} */
     const { requeued } = await request("POST", "/api/index/embed/retry-failed", {
       kb: f.kb_name,
       id: f.entry_id,
@@ -376,6 +389,7 @@ function wire() {
   );
   $("retry-all").addEventListener("click", (e) =>
     act(/** @type {HTMLButtonElement} */ (e.currentTarget), async () => {
+      /** @type {RetryResult} */
       const { requeued } = await request("POST", "/api/index/embed/retry-failed", kb ? { kb } : {});
       return `${requeued} ${requeued === 1 ? "entry" : "entries"} queued again`;
     }),

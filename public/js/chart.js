@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The queue-depth chart: pending, processing and failed over the last minutes, drawn as inline
  * SVG sized to its container (so its text never stretches).
@@ -20,7 +21,7 @@ function el(name, attrs, text) {
   return node;
 }
 
-/** The smallest "nice" bound (1, 2, 4, 5 × 10^n) at or above `n`, at least 4. */
+/** The smallest "nice" bound (1, 2, 4, 5 × 10^n) at or above `n`, at least 4. @param {number} n */
 function niceMax(n) {
   const target = Math.max(4, n);
   const magnitude = 10 ** Math.floor(Math.log10(target));
@@ -28,7 +29,7 @@ function niceMax(n) {
   return 10 * magnitude;
 }
 
-/** Whole-number gridlines: four intervals where the bound divides by 4, else five. */
+/** Whole-number gridlines: four intervals where the bound divides by 4, else five. @param {number} max */
 function ticks(max) {
   const intervals = max % 4 === 0 ? 4 : 5;
   return Array.from({ length: intervals + 1 }, (_, i) => (max / intervals) * i);

@@ -1,3 +1,4 @@
+// @ts-check
 /** Small formatting helpers for numbers, times and durations. */
 
 const numberFormat = new Intl.NumberFormat("en");

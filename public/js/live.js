@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The live event stream: a WebSocket to `/ws` that reconnects with backoff and keeps itself alive
  * with the protocol's ping. Browsers cannot set headers on a WebSocket, so the token travels as
@@ -13,7 +14,7 @@ const MAX_BACKOFF_MS = 30_000;
  * @param {string | null} options.kb subscribe to one KB, or all
  * @param {() => string} options.token the current API token ("" for none)
  * @param {(state: "connecting" | "live" | "offline") => void} options.onState
- * @param {(message: any) => void} options.onMessage
+ * @param {(message: import("../../src/shared/messages.js").ServerMessage) => void} options.onMessage
  * @returns {{ reconnect(): void }}
  */
 export function connectEvents({ kb, token, onState, onMessage }) {

@@ -1,8 +1,10 @@
 /**
- * A small fetch wrapper over the HTTP API: the base URL, the bearer token, the one error shape
- * (`{"error": {"code", "message"}}`) turned into a one-line CliError, and an unreachable server
- * reported with the URL that was tried.
+ * The CLI's connection to the HTTP API: the typed client (src/contract/client.ts) with the base
+ * URL and the bearer token, the one error shape (`{"error": {"code", "message"}}`) turned into a
+ * one-line CliError, and an unreachable server reported with the URL that was tried.
  */
+import { apiClient } from "../contract/client.js";
+import { parseErrorBody } from "../shared/schemas/error.js";
 import { CliError, EXIT } from "./errors.js";
 
 /** Where the server is and how to authenticate. */
@@ -31,29 +33,15 @@ function networkReason(error: unknown): string {
   return String(error);
 }
 
-/** The API's error message from a response body, or the body itself. */
-function apiMessage(status: number, text: string): string {
-  try {
-    const body: unknown = JSON.parse(text);
-    if (typeof body === "object" && body !== null && "error" in body) {
-      const error: unknown = body.error;
-      if (typeof error === "object" && error !== null && "message" in error) {
-        const code = "code" in error && typeof error.code === "string" ? ` (${error.code})` : "";
-        return `${String(error.message)}${code}`;
-      }
-    }
-  } catch {
-    // Not JSON (a proxy's page, say): fall through to the raw text.
-  }
-  return text.trim().slice(0, 200) || `HTTP ${status}`;
-}
-
-/** The API client. */
+/** The API client: the typed client of the contract over a transport that reports failures. */
 export class ApiClient {
   private readonly base: string;
+  /** The API, route by route (see src/contract); read answers with `ok()`. */
+  readonly http: ReturnType<typeof apiClient>;
 
   constructor(readonly connection: Connection) {
     this.base = connection.url.replace(/\/+$/, "");
+    this.http = apiClient(this.base, { token: connection.token, fetch: this.transport });
   }
 
   /** The URL of `path` with `query` (undefined values left out). */
@@ -70,39 +58,32 @@ export class ApiClient {
     return this.connection.token ? { Authorization: `Bearer ${this.connection.token}` } : {};
   }
 
-  /** Calls the API; resolves with the JSON body of a 2xx answer, else throws a CliError. */
-  async request<T>(
-    method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
-    path: string,
-    options: { query?: Query; body?: unknown } = {},
-  ): Promise<T> {
-    const url = this.urlOf(path, options.query);
-    const headers = this.headers();
-    if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  /**
+   * fetch, with an unreachable server and every non-2xx answer turned into a one-line CliError
+   * (`GET /api/entries/x failed: 404 no such entry (not_found)`) that carries the status.
+   */
+  private readonly transport = async (
+    input: string | URL | Request,
+    init?: RequestInit,
+  ): Promise<Response> => {
+    const request = new Request(input, init);
     let response: Response;
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      });
+      response = await fetch(request);
     } catch (error) {
       throw new CliError(
         `cannot reach the pyrite server at ${this.base} (${networkReason(error)})`,
       );
     }
-    const text = await response.text();
     if (!response.ok) {
+      const error = parseErrorBody(await response.text(), response.status);
+      const code = error.code === "unknown" ? "" : ` (${error.code})`;
       throw new CliError(
-        `${method} ${path} failed: ${response.status} ${apiMessage(response.status, text)}`,
+        `${request.method} ${new URL(request.url).pathname} failed: ${response.status} ${error.message}${code}`,
         EXIT.failed,
         response.status,
       );
     }
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new CliError(`${method} ${path}: the server answered something that is not JSON`);
-    }
-  }
+    return response;
+  };
 }

@@ -3,9 +3,9 @@
  * validated on its own so a 400 can name every invalid item with all of its reasons.
  */
 import { z } from "zod";
-import { kbNameSchema } from "../model/fields";
-import { limits } from "../model/limits";
-import { createEntrySchema } from "./entry-input";
+import { kbNameSchema } from "../model/fields.js";
+import { limits } from "../model/limits.js";
+import { createEntrySchema } from "./entry-input.js";
 
 /** How a batch treats ids that already exist. */
 export type BulkMode = "create" | "upsert";

@@ -10,6 +10,7 @@ import { roundContext } from "../embedding/embed-round";
 import { ApiError, invalidRequest } from "../errors";
 import { entryIdSchema } from "../model/fields";
 import { limits } from "../model/limits";
+import type { BulkWriteResult } from "../shared/api-types";
 import { chunkBySize } from "../shared/chunk";
 import type { EntryEventMessage } from "../shared/messages";
 import { isUniqueViolation } from "../storage/db";
@@ -31,23 +32,6 @@ import {
   writeEvent,
   writeInRounds,
 } from "./write-plan";
-
-/** What a batch did. `ids` follow the request's order. */
-export interface BulkWriteResult {
-  created: number;
-  updated: number;
-  unchanged: number;
-  ids: string[];
-  /** Entries whose embedded text this request queued (new, or text changed). */
-  queued: number;
-  /**
-   * How the queued entries get embedded: `background` (the worker was kicked once), `sync`
-   * (up to `limits.syncEmbedRows` due rows embedded before answering; `embedded` says how many, the
-   * rest stay queued for `POST /api/index/embed`), or `off` (nothing queued).
-   */
-  embed_mode: "background" | "sync" | "off";
-  embedded: number;
-}
 
 /** What EntriesService needs, plus the batch size limit. */
 export interface BulkWriteDeps extends EntriesDeps {

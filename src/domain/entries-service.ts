@@ -9,7 +9,7 @@ import { embedNow } from "../embedding/embed-now";
 import { roundContext } from "../embedding/embed-round";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
-import type { EntryList } from "../shared/api-types";
+import type { EmbeddingView, EntryList, WriteEmbeddingStatus } from "../shared/api-types";
 import type { EntryChangedMessage } from "../shared/messages";
 import { type Db, isUniqueViolation, runAtomicGroups } from "../storage/db";
 import { deleteVectorIfNoEntry, getEmbeddingMeta } from "../storage/embeddings";
@@ -31,26 +31,6 @@ import {
   writeEvent,
   writeOneInRounds,
 } from "./write-plan";
-
-/** What a write says will happen to the entry's embedding. */
-export type WriteEmbeddingStatus =
-  | "queued"
-  | "unchanged"
-  | "embedded"
-  | "queued_after_error"
-  | "disabled";
-
-/** An entry's embedding as a read shows it. */
-export interface EmbeddingView {
-  status: "pending" | "processing" | "done" | "failed" | "missing";
-  attempts?: number;
-  error?: string | null;
-  queued_at?: string;
-  embedded_at?: string | null;
-  model?: string | null;
-  /** True when the stored vector is not of the current text. */
-  stale?: boolean;
-}
 
 /** Everything the service needs, wired by the composition root. */
 export interface EntriesDeps {

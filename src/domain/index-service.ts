@@ -10,7 +10,7 @@ import { roundContext } from "../embedding/embed-round";
 import { type EmbedStatus, readEmbedStatus } from "../embedding/status";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
-import type { WorkerStatus } from "../shared/worker-status";
+import type { WorkerStatus } from "../shared/api-types";
 import type { Db } from "../storage/db";
 import { type FailedRow, listFailed, retryFailed } from "../storage/queue-admin";
 import { enqueueNeeded } from "../storage/queue-enqueue";

@@ -2,8 +2,7 @@
  * How the index controls reach the background embedder. The real implementation is the
  * EmbedWorker Durable Object's stub; the service sees only this, so it never imports the adapter.
  */
-import type { EmbedRoundResult } from "../shared/api-types";
-import type { WorkerStatus } from "../shared/worker-status";
+import type { EmbedRoundResult, WorkerStatus } from "../shared/api-types";
 
 /** The background embedder as seen from `/api/index`. */
 export interface IndexWorker {

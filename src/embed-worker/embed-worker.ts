@@ -8,7 +8,7 @@ import { readSettings, type Settings } from "../config";
 import { embedNow, roundResult } from "../embedding/embed-now";
 import { type RoundOutcome, roundContext } from "../embedding/embed-round";
 import { selectEmbedder } from "../select-embedder";
-import type { EmbedRoundResult } from "../shared/api-types";
+import type { EmbedRoundResult, WorkerStatus } from "../shared/api-types";
 import {
   type EntryEventMessage,
   type HelloMessage,
@@ -16,7 +16,6 @@ import {
   PONG_TEXT,
   WS_PROTOCOL,
 } from "../shared/messages";
-import type { WorkerStatus } from "../shared/worker-status";
 import { type Db, openDb } from "../storage/db";
 import { nextDueAt } from "../storage/queue-claim";
 import { WorkerState } from "./state";

@@ -11,6 +11,8 @@
  *
  * Helpers here are used by both sides, so they are pure TypeScript (no Node APIs).
  */
+
+import type { ErrorBody } from "../shared/api-types.js";
 import { decodeVector, writeVector } from "../storage/vector-codec.js";
 import type { EmbedderInfo } from "./types.js";
 
@@ -49,11 +51,6 @@ export const ERROR_STATUS: Readonly<Record<ProtocolErrorCode, number>> = {
   embed_failed: 500,
 };
 
-/** The JSON body of an error response. */
-export interface ErrorBody {
-  error: { code: string; message: string };
-}
-
 /** An error answered by (or about) the embedder; `status` tells a caller whether to retry. */
 export class EmbedderProtocolError extends Error {
   constructor(
@@ -73,20 +70,6 @@ export function errorBody(code: ProtocolErrorCode, message: string): ErrorBody {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Reads an error body; anything else (a proxy's HTML page, say) becomes its own message. */
-export function parseErrorBody(text: string): { code: string; message: string } {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (isRecord(parsed) && isRecord(parsed.error)) {
-      const { code, message } = parsed.error;
-      if (typeof code === "string" && typeof message === "string") return { code, message };
-    }
-  } catch {
-    // Not JSON: fall through to the raw text.
-  }
-  return { code: "unknown", message: text.slice(0, 500) || "no error body" };
 }
 
 /** Validates a `POST /embed` body's byte size and shape, returning the texts or a 4xx error. */

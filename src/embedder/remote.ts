@@ -3,6 +3,7 @@
  * through a workerd service binding (`env.EMBEDDER`) or the global fetch and a URL (`wrangler dev`).
  */
 
+import { parseErrorBody } from "../shared/schemas/error.js";
 import { withTimeout } from "../shared/timeout.js";
 import {
   decodeVectors,
@@ -14,7 +15,6 @@ import {
   MAX_TEXTS,
   PATHS,
   parseCountHeader,
-  parseErrorBody,
   parseTruncated,
 } from "./protocol.js";
 import type { Embedder, EmbedderInfo, EmbedOutput } from "./types.js";

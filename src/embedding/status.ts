@@ -1,8 +1,7 @@
 /** `GET /api/index/embed-status`: the queue, the vectors and the worker, in one reconciled view. */
 import type { EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
-import type { EmbedStatus } from "../shared/api-types";
-import type { WorkerStatus } from "../shared/worker-status";
+import type { EmbedStatus, WorkerStatus } from "../shared/api-types";
 import type { Db } from "../storage/db";
 import { readStatusCounts } from "../storage/status-counts";
 

@@ -2,7 +2,10 @@
  * `POST /api/entries/batch` over HTTP, keeping what the import needs from a refusal: the status,
  * the API's error code and its per-item details.
  */
-import type { BulkWriteResponse, SendBulk, SendResult } from "./import-kbs.js";
+
+import type { BulkWriteResult } from "../shared/api-types.js";
+import { parseErrorBody } from "../shared/schemas/error.js";
+import type { SendBulk, SendResult } from "./import-kbs.js";
 
 /** A sender for the batch endpoint at `url`, with `headers` (authorization) on every request. */
 export function httpSender(url: string, headers: Record<string, string> = {}): SendBulk {
@@ -25,32 +28,21 @@ export function httpSender(url: string, headers: Record<string, string> = {}): S
       json = undefined;
     }
     if (response.ok && typeof json === "object" && json !== null) {
-      return { ok: true, result: json as BulkWriteResponse };
+      return { ok: true, result: json as BulkWriteResult };
     }
-    return refusal(response.status, text, json);
+    return refusal(response.status, text);
   };
 }
 
-function refusal(status: number, text: string, json: unknown): SendResult {
-  const error: unknown =
-    typeof json === "object" && json !== null ? Reflect.get(json, "error") : undefined;
-  if (typeof error === "object" && error !== null) {
-    const code: unknown = Reflect.get(error, "code");
-    const message: unknown = Reflect.get(error, "message");
-    return {
-      ok: false,
-      status,
-      code: typeof code === "string" ? code : "error",
-      message: typeof message === "string" ? message : `HTTP ${status}`,
-      details: Reflect.get(error, "details"),
-    };
-  }
-  const message = text.trim().slice(0, 200) || `HTTP ${status}`;
+function refusal(status: number, text: string): SendResult {
+  const error = parseErrorBody(text, status);
+  if (error.code !== "unknown") return { ok: false, status, ...error };
+  // Not the API's error shape (a proxy's page, or a 2xx that is not JSON): the text says why.
   return {
     ok: false,
     status: status >= 200 && status < 300 ? 502 : status,
     code: "error",
-    message,
+    message: error.message,
   };
 }
 

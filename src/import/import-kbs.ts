@@ -4,24 +4,14 @@
  * without the refused items, so one bad entry never costs its neighbours.
  */
 import { createEntrySchema } from "../domain/entry-input.js";
+import type { BulkWriteResult } from "../shared/api-types.js";
 import type { KbRead, Skipped } from "./read-kb.js";
 import { jsonBytes, planRequests, SINGLE_ENTRY_MAX_BYTES } from "./requests.js";
 import type { ImportEntry } from "./to-entry.js";
 
-/** The API's answer to a batch. */
-export interface BulkWriteResponse {
-  created: number;
-  updated: number;
-  unchanged: number;
-  ids: string[];
-  queued: number;
-  embed_mode?: string;
-  embedded?: number;
-}
-
 /** A batch request's outcome; status 0 means the server could not be reached. */
 export type SendResult =
-  | { ok: true; result: BulkWriteResponse }
+  | { ok: true; result: BulkWriteResult }
   | { ok: false; status: number; code: string; message: string; details?: unknown };
 
 /** Sends one `POST /api/entries/batch`. */

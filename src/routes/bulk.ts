@@ -1,16 +1,11 @@
 /** `POST /api/entries/batch`: many entries in one all-or-nothing request. */
-import { Hono } from "hono";
-import type { AppEnv } from "../app-env";
-import { ApiError } from "../errors";
+import { bulk } from "../contract/bulk";
+import { bodyHook, createRouter } from "./openapi-kit";
 
-export const batchRoutes = new Hono<AppEnv>().post("/", async (c) => {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch (err) {
-    // The body limit's 413 surfaces here while the body is read; let it through.
-    if (err instanceof ApiError) throw err;
-    throw new ApiError(400, "malformed_json", "request body is not valid JSON");
-  }
-  return c.json(await c.var.batch.write(body));
-});
+export const bulkRoutes = createRouter().openapi(
+  bulk,
+  // The envelope is checked here; the service checks each item on its own, so that its 400
+  // (`invalid_entries`) names every invalid item with all of its reasons.
+  async (c) => c.json(await c.var.batch.write(c.req.valid("json")), 200),
+  bodyHook,
+);

@@ -1,30 +1,10 @@
 /** `/api/entries`: create, list, read, replace, patch, delete. */
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env";
-import {
-  createEntrySchema,
-  kbQuerySchema,
-  listQuerySchema,
-  patchEntrySchema,
-  replaceEntrySchema,
-} from "../domain/entry-input";
+import * as entries from "../contract/entries";
 import { parseIfMatch } from "../domain/etag";
 import { ApiError } from "../errors";
-import { validate } from "../middleware/validate";
-import { entryIdSchema } from "../model/fields";
-
-/** The entry id from the path, validated like any other input. */
-function entryId(raw: string): string {
-  const parsed = entryIdSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ApiError(
-      400,
-      "invalid_request",
-      `id: ${parsed.error.issues[0]?.message ?? "invalid"}`,
-    );
-  }
-  return parsed.data;
-}
+import { createRouter } from "./openapi-kit";
 
 /** A body's `kb`, when given, must name the same KB as the query. */
 function sameKb(queryKb: string, bodyKb: string | undefined): void {
@@ -42,55 +22,48 @@ function ifMatchOf(c: Context<AppEnv>) {
  * Answers with an entry and its `ETag`, so a client can send it back as `If-Match` and have its
  * write refused (412) rather than overwrite a change it has not seen.
  */
-function withEtag<T extends { entry: { etag: string } }>(
-  c: Context<AppEnv>,
-  result: T,
-  status: 200 | 201 = 200,
-) {
+function setEtag(c: Context<AppEnv>, result: { entry: { etag: string } }): void {
   c.header("ETag", result.entry.etag);
-  return c.json(result, status);
 }
 
-export const entriesRoutes = new Hono<AppEnv>()
-  .post("/", validate("json", createEntrySchema), async (c) => {
-    return withEtag(c, await c.var.entries.create(c.req.valid("json")), 201);
+export const entriesRoutes = createRouter()
+  .openapi(entries.create, async (c) => {
+    const result = await c.var.entries.create(c.req.valid("json"));
+    setEtag(c, result);
+    return c.json(result, 201);
   })
-  .get("/", validate("query", listQuerySchema), async (c) => {
+  .openapi(entries.list, async (c) => {
     const { kb, limit, offset, fields } = c.req.valid("query");
     const bodies = fields?.includes("body") ?? false;
-    return c.json(await c.var.entries.list(kb, { limit, offset, bodies }));
+    return c.json(await c.var.entries.list(kb, { limit, offset, bodies }), 200);
   })
-  .get("/:id", validate("query", kbQuerySchema), async (c) => {
+  .openapi(entries.read, async (c) => {
     const { kb } = c.req.valid("query");
-    return withEtag(c, await c.var.entries.get(kb, entryId(c.req.param("id"))));
+    const result = await c.var.entries.get(kb, c.req.valid("param").id);
+    setEtag(c, result);
+    return c.json(result, 200);
   })
-  .put(
-    "/:id",
-    validate("query", kbQuerySchema),
-    validate("json", replaceEntrySchema),
-    async (c) => {
-      const { kb } = c.req.valid("query");
-      const { kb: bodyKb, ...fields } = c.req.valid("json");
-      sameKb(kb, bodyKb);
-      const id = entryId(c.req.param("id"));
-      return withEtag(c, await c.var.entries.update(kb, id, fields, "replace", ifMatchOf(c)));
-    },
-  )
-  .patch(
-    "/:id",
-    validate("query", kbQuerySchema),
-    validate("json", patchEntrySchema),
-    async (c) => {
-      const { kb } = c.req.valid("query");
-      const patch = c.req.valid("json");
-      sameKb(kb, patch.kb);
-      const id = entryId(c.req.param("id"));
-      return withEtag(c, await c.var.entries.update(kb, id, patch, "patch", ifMatchOf(c)));
-    },
-  )
-  .delete("/:id", validate("query", kbQuerySchema), async (c) => {
+  .openapi(entries.replace, async (c) => {
     const { kb } = c.req.valid("query");
-    const id = entryId(c.req.param("id"));
+    const { kb: bodyKb, ...fields } = c.req.valid("json");
+    sameKb(kb, bodyKb);
+    const { id } = c.req.valid("param");
+    const result = await c.var.entries.update(kb, id, fields, "replace", ifMatchOf(c));
+    setEtag(c, result);
+    return c.json(result, 200);
+  })
+  .openapi(entries.patch, async (c) => {
+    const { kb } = c.req.valid("query");
+    const fields = c.req.valid("json");
+    sameKb(kb, fields.kb);
+    const { id } = c.req.valid("param");
+    const result = await c.var.entries.update(kb, id, fields, "patch", ifMatchOf(c));
+    setEtag(c, result);
+    return c.json(result, 200);
+  })
+  .openapi(entries.remove, async (c) => {
+    const { kb } = c.req.valid("query");
+    const { id } = c.req.valid("param");
     await c.var.entries.delete(kb, id, ifMatchOf(c));
-    return c.json({ deleted: true, kb_name: kb, id });
+    return c.json({ deleted: true as const, kb_name: kb, id }, 200);
   });

@@ -1,51 +1,35 @@
 /** `/api/index/*`: the embedding queue's status and controls. */
-import { Hono } from "hono";
-import { z } from "zod";
-import type { AppEnv } from "../app-env";
-import { optionalJsonBody, validate } from "../middleware/validate";
-import { entryIdSchema, kbNameSchema, queryInt } from "../model/fields";
-import { limits } from "../model/limits";
+import * as index from "../contract/index-embed";
+import { bodyHook, createRouter, withOptionalBody } from "./openapi-kit";
 
-const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
-const embedBody = z.strictObject({
-  kb: kbNameSchema.optional(),
-  force: z.boolean().default(false),
-  background: z.boolean().default(false),
-  limit: z.number().int().min(1).max(limits.syncEmbedRows).optional(),
-});
-const retryBody = z
-  .strictObject({ kb: kbNameSchema.optional(), id: entryIdSchema.optional() })
-  .refine((b) => b.id === undefined || b.kb !== undefined, {
-    message: "id needs kb",
-    path: ["kb"],
-  });
-const failedQuery = z.object({
-  kb: kbNameSchema.optional(),
-  limit: queryInt(1, 500).default(50),
-});
-/** Pause and resume take no options; a body, if any, must be an empty object. */
-const noOptions = z.strictObject({});
-
-export const indexRoutes = new Hono<AppEnv>()
-  .get("/embed-status", validate("query", kbOnlyQuery), async (c) =>
-    c.json(await c.var.index.status(c.req.valid("query").kb)),
+export const indexRoutes = createRouter()
+  .openapi(index.status, async (c) =>
+    c.json(await c.var.index.status(c.req.valid("query").kb), 200),
   )
-  .post("/embed", async (c) =>
-    c.json(await c.var.index.embed(await optionalJsonBody(c.req.raw, embedBody))),
+  .openapi(
+    withOptionalBody(index.embed),
+    async (c) => c.json(await c.var.index.embed(c.req.valid("json")), 200),
+    bodyHook,
   )
-  .post("/embed/pause", async (c) => {
-    await optionalJsonBody(c.req.raw, noOptions);
-    return c.json({ worker: await c.var.index.pause() });
-  })
-  .post("/embed/resume", async (c) => {
-    await optionalJsonBody(c.req.raw, noOptions);
-    return c.json({ worker: await c.var.index.resume() });
-  })
-  .get("/embed/failed", validate("query", failedQuery), async (c) => {
+  .openapi(
+    withOptionalBody(index.pause),
+    async (c) => c.json({ worker: await c.var.index.pause() }, 200),
+    bodyHook,
+  )
+  .openapi(
+    withOptionalBody(index.resume),
+    async (c) => c.json({ worker: await c.var.index.resume() }, 200),
+    bodyHook,
+  )
+  .openapi(index.failed, async (c) => {
     const { kb, limit } = c.req.valid("query");
-    return c.json(await c.var.index.failed(kb, limit));
+    return c.json(await c.var.index.failed(kb, limit), 200);
   })
-  .post("/embed/retry-failed", async (c) => {
-    const body = await optionalJsonBody(c.req.raw, retryBody);
-    return c.json(await c.var.index.retryFailed(body.kb, body.id));
-  });
+  .openapi(
+    withOptionalBody(index.retry),
+    async (c) => {
+      const body = c.req.valid("json");
+      return c.json(await c.var.index.retryFailed(body.kb, body.id), 200);
+    },
+    bodyHook,
+  );

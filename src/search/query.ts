@@ -1,7 +1,7 @@
 /** The search request as `GET /api/search` takes it from the query string. */
 import { z } from "zod";
-import { kbNameSchema, queryInt } from "../model/fields";
-import { limits } from "../model/limits";
+import { kbNameSchema, queryInt } from "../model/fields.js";
+import { limits } from "../model/limits.js";
 
 /** `GET /api/search` */
 export const searchQuerySchema = z.object({

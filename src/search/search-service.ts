@@ -13,6 +13,7 @@ import { sql } from "drizzle-orm";
 import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../config";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { ApiError } from "../errors";
+import type { Degraded, SearchResponse, SearchResult } from "../shared/api-types";
 import { withTimeout } from "../shared/timeout";
 import type { Db } from "../storage/db";
 import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
@@ -22,56 +23,6 @@ import { ftsMatch, queryTerms } from "./fts-query";
 import type { SearchQuery } from "./query";
 import { rankByBestPassage } from "./rank-passages";
 import { type VectorIndex, vectorIndexFor } from "./vector-index";
-
-/** The passage of an entry that matched a semantic or hybrid search. */
-export interface SearchPassage {
-  /** The passage's text: `body.slice(start, end)`. */
-  text: string;
-  /** The headings it sits under, outermost first. */
-  heading_path: string[];
-  start: number;
-  end: number;
-}
-
-/** One search result. */
-export interface SearchResult {
-  kb_name: string;
-  id: string;
-  title: string;
-  entry_type: string;
-  summary: string;
-  snippet: string;
-  score: number;
-  /**
-   * Semantic and hybrid only: the entry's passage nearest the query; null when the entry has no
-   * current passage set of the active model (not yet embedded, or its text changed since).
-   */
-  passage?: SearchPassage | null;
-}
-
-/** Why a search answered with less than it was asked for. */
-export interface Degraded {
-  /** `embedder_unavailable`: the embedder failed or missed the deadline; keyword results only. */
-  code: "embedder_unavailable";
-  message: string;
-}
-
-/** What a search answers. */
-export interface SearchResponse {
-  query: string;
-  mode: SearchQuery["mode"];
-  kb: string | null;
-  limit: number;
-  offset: number;
-  results: SearchResult[];
-  /** The active model, and whether its similarities are semantic (false for `hash`). */
-  model: string | null;
-  semantic: boolean;
-  /** Share of the searched entries that have a vector of the active model. */
-  semantic_coverage: { embedded: number; entries: number; ratio: number } | null;
-  /** Set when a hybrid search fell back to keywords alone; null otherwise. */
-  degraded: Degraded | null;
-}
 
 /** Weighting of title, summary and body in bm25 (lower rank is better). */
 const BM25 = sql`bm25(entries_fts, 10.0, 4.0, 1.0)`;

@@ -8,10 +8,11 @@
  */
 import type { ApiClient } from "../cli/client.js";
 import { CliError } from "../cli/errors.js";
+import { ok } from "../contract/client.js";
 import { httpSender } from "../import/http-sender.js";
 import { importKbs } from "../import/import-kbs.js";
 import type { Skipped } from "../import/read-kb.js";
-import type { Entry, EntryList, EntryListItem, EntryRead } from "../shared/api-types.js";
+import type { Entry, EntryList, EntryListItem } from "../shared/api-types.js";
 import { contentOfEntry, fingerprint } from "./fingerprint.js";
 import type { LocalEntry, RemoteEntry } from "./plan.js";
 
@@ -55,15 +56,16 @@ function remoteEntry(entry: Entry): RemoteEntry {
 
 /** The Remote for the server `client` talks to. */
 export function httpRemote(client: ApiClient): Remote {
-  const entryPath = (id: string) => `/api/entries/${encodeURIComponent(id)}`;
   return {
     async list(kb) {
       const out = new Map<string, RemoteEntry>();
       // Pages end where the server's byte budget does: follow `next_offset`, not the limit.
       for (let offset: number | null = 0; offset !== null; ) {
-        const page: EntryList = await client.request<EntryList>("GET", "/api/entries", {
-          query: { kb, limit: LIST_PAGE, offset, fields: "body" },
-        });
+        const page: EntryList = await ok(
+          client.http.api.entries.$get({
+            query: { kb, limit: String(LIST_PAGE), offset: String(offset), fields: "body" },
+          }),
+        );
         for (const item of page.entries) out.set(item.id, remoteEntry(withBody(item)));
         offset = page.next_offset;
       }
@@ -72,7 +74,7 @@ export function httpRemote(client: ApiClient): Remote {
     async get(kb, id) {
       try {
         return remoteEntry(
-          (await client.request<EntryRead>("GET", entryPath(id), { query: { kb } })).entry,
+          (await ok(client.http.api.entries[":id"].$get({ param: { id }, query: { kb } }))).entry,
         );
       } catch (error) {
         if (error instanceof CliError && error.status === 404) return undefined;
@@ -103,7 +105,9 @@ export function httpRemote(client: ApiClient): Remote {
     },
     async remove(kb, id) {
       try {
-        await client.request("DELETE", entryPath(id), { query: { kb } });
+        await ok(
+          client.http.api.entries[":id"].$delete({ param: { id }, query: { kb }, header: {} }),
+        );
       } catch (error) {
         if (error instanceof CliError && error.status === 404) return;
         throw error;

@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generateTestModel } from "../../scripts/model/generate.js";
+import { parseErrorBody } from "../../src/shared/schemas/error.js";
 
 /** The project root. */
 export const ROOT = resolve(import.meta.dirname, "..", "..");
@@ -203,7 +204,10 @@ export async function api<T>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+  if (!response.ok) {
+    const error = parseErrorBody(text, response.status);
+    throw new Error(`${method} ${path}: ${response.status} ${error.code}: ${error.message}`);
+  }
   return JSON.parse(text) as T;
 }
 

@@ -6,6 +6,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createApp } from "../../src/app";
+import { apiClient } from "../../src/contract/client";
+import type { EntryWriteResult } from "../../src/shared/api-types";
 
 const app = createApp();
 
@@ -45,6 +47,17 @@ export async function appFetch(
   return res;
 }
 
+/** The typed client (src/contract/client.ts) over the app in this isolate, with `withEnv`. */
+export function appClient(withEnv: TestEnv = env) {
+  return apiClient(BASE_URL, {
+    fetch: async (input, init) => {
+      const request = new Request(input, init);
+      const url = new URL(request.url);
+      return appFetch(`${url.pathname}${url.search}`, request, withEnv);
+    },
+  });
+}
+
 /** Sends a JSON body (a string is sent as it is). */
 export function appSend(
   method: string,
@@ -67,8 +80,5 @@ export function appSend(
 export async function appCreate(body: Record<string, unknown>, withEnv: TestEnv = env) {
   const res = await appSend("POST", "/api/entries", body, withEnv);
   if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
-  return (await res.json()) as {
-    entry: { id: string; kb_name: string; content_hash: string };
-    embedding: { status: string };
-  };
+  return await res.json<EntryWriteResult>();
 }

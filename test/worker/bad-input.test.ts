@@ -6,6 +6,7 @@
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { EntryRead } from "../../src/shared/api-types";
 import { PING_TEXT, PONG_TEXT } from "../../src/shared/messages";
 import { appFetch as api } from "./app-fetch";
 import { errorShapeProblems, expectClientError, snapshot } from "./bad-input/expect-error";
@@ -430,9 +431,7 @@ describe("oversized bodies", slow, () => {
       expect(res.status, `metadata of nested ${what}`).toBe(201);
       const got = await api(`/api/entries/${id}?kb=deep`);
       expect(got.status).toBe(200);
-      expect(
-        JSON.stringify(((await got.json()) as { entry: { metadata: unknown } }).entry.metadata),
-      ).toBe(nested);
+      expect(JSON.stringify((await got.json<EntryRead>()).entry.metadata)).toBe(nested);
     }
     const tooDeep = `{"kb":"deep","id":"too-deep","title":"Deep","metadata":${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}}`;
     await refused("/api/entries", body("POST", tooDeep), "metadata over 64 KiB of nesting");
@@ -591,9 +590,7 @@ describe("unicode in text fields is accepted and round-trips exactly", slow, () 
         };
         const res = await api("/api/entries", body("POST", JSON.stringify(sent)));
         expect(res.status, await res.clone().text()).toBe(201);
-        const got = (await (await api(`/api/entries/${id}?kb=unicode`)).json()) as {
-          entry: Record<string, unknown>;
-        };
+        const got = await (await api(`/api/entries/${id}?kb=unicode`)).json<EntryRead>();
         expect(got.entry).toMatchObject({
           title: title.trim(),
           summary,
@@ -629,9 +626,7 @@ describe("unicode in text fields is accepted and round-trips exactly", slow, () 
     };
     const res = await api("/api/entries", body("POST", JSON.stringify(sent)));
     expect(res.status).toBe(201);
-    const got = (await (await api("/api/entries/lone-json?kb=unicode")).json()) as {
-      entry: Record<string, unknown>;
-    };
+    const got = await (await api("/api/entries/lone-json?kb=unicode")).json<EntryRead>();
     expect(got.entry).toMatchObject({ tags: sent.tags, metadata: sent.metadata });
   });
 });

@@ -8,28 +8,20 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { readSettings } from "../../src/config";
+import type { InvalidItem } from "../../src/domain/bulk-input";
 import { BulkWriteService } from "../../src/domain/bulk-write-service";
 import { noNotifier } from "../../src/domain/embed-notifier";
+import type { BulkWriteResult, EntryRead, ErrorBody } from "../../src/shared/api-types";
 import type { EntryEventMessage } from "../../src/shared/messages";
 import { openDb } from "../../src/storage/db";
 import { api, BASE_URL, queueRows, resetEmbedder, send, vectorRows, worker } from "./helpers";
 
-interface BatchBody {
-  created: number;
-  updated: number;
-  unchanged: number;
-  ids: string[];
-  queued: number;
-  embed_mode: string;
-  embedded: number;
-}
-interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
-}
-
-async function batch(body: unknown): Promise<{ status: number; body: BatchBody & ErrorBody }> {
+/** A batch's answer: what it did, or (by status) the error. */
+async function batch(
+  body: unknown,
+): Promise<{ status: number; body: BulkWriteResult & ErrorBody }> {
   const res = await send("POST", "/api/entries/batch", body);
-  return { status: res.status, body: (await res.json()) as BatchBody & ErrorBody };
+  return { status: res.status, body: await res.json<BulkWriteResult & ErrorBody>() };
 }
 
 async function countEntries(kb: string): Promise<number> {
@@ -71,9 +63,7 @@ describe("POST /api/entries/batch", () => {
       queued: 3,
       embed_mode: "background",
     });
-    const read = (await (await api("/api/entries/alpha?kb=happy")).json()) as {
-      entry: { metadata: unknown; body: string; tags: string[] };
-    };
+    const read = await (await api("/api/entries/alpha?kb=happy")).json<EntryRead>();
     expect(read.entry.metadata).toEqual(three[0]?.metadata);
     expect(read.entry.body).toBe("See [[beta]].");
     const rows = (await queueRows()).filter((r) => r.kb_name === "happy");
@@ -145,7 +135,7 @@ describe("POST /api/entries/batch", () => {
     });
     expect(status).toBe(400);
     expect(body.error.code).toBe("invalid_entries");
-    const details = body.error.details as { index: number; errors: { path: string }[] }[];
+    const details = body.error.details as InvalidItem[];
     expect(details.map((d) => d.index)).toEqual([1, 2, 3, 4, 5]);
     expect(details[1]?.errors.map((e) => e.path).sort()).toEqual(
       ["entry_type", "importance", "tags.0"].sort(),
@@ -219,7 +209,7 @@ describe("POST /api/entries/batch", () => {
     expect((await batch({ kb: "empty", entries: [] })).status).toBe(400);
     const res = await send("POST", "/api/entries/batch", '{"entries": [');
     expect(res.status).toBe(400);
-    expect(((await res.json()) as ErrorBody).error.code).toBe("malformed_json");
+    expect((await res.json<ErrorBody>()).error.code).toBe("malformed_json");
   });
 });
 
@@ -253,7 +243,7 @@ async function callApp(envOverride: Partial<Env>, path: string, body: unknown) {
     ctx,
   );
   await waitOnExecutionContext(ctx);
-  return { status: res.status, body: (await res.json()) as BatchBody };
+  return { status: res.status, body: await res.json<BulkWriteResult>() };
 }
 
 describe("the worker hears about a batch once", () => {

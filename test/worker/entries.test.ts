@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { EntryList, EntryRead, EntryWriteResult } from "../../src/shared/api-types";
 import { api, BASE_URL, createEntry, queueRows, send } from "./helpers";
 
 describe("POST /api/entries", () => {
@@ -11,10 +12,7 @@ describe("POST /api/entries", () => {
       tags: ["a", "b"],
     });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as {
-      entry: Record<string, unknown>;
-      embedding: { status: string };
-    };
+    const body = await res.json<EntryWriteResult>();
     expect(body.entry).toMatchObject({
       kb_name: "notes",
       id: "hello-world-part-2",
@@ -35,9 +33,7 @@ describe("POST /api/entries", () => {
     const res = await send("POST", "/api/entries", { kb: "dup", title: "Same", body: "second" });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ error: { code: "entry_exists" } });
-    const got = (await (await api("/api/entries/same?kb=dup")).json()) as {
-      entry: { body: string };
-    };
+    const got = await (await api("/api/entries/same?kb=dup")).json<EntryRead>();
     expect(got.entry.body).toBe("first");
   });
 
@@ -96,7 +92,7 @@ describe("GET /api/entries", () => {
     for (const t of ["c", "a", "b"]) await createEntry({ kb: "listing", title: t });
     const res = await api("/api/entries?kb=listing&limit=2&offset=1");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { entries: { id: string }[]; total: number };
+    const body = await res.json<EntryList>();
     expect(body.total).toBe(3);
     expect(body.entries.map((e) => e.id)).toEqual(["b", "c"]);
   });
@@ -115,10 +111,7 @@ describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
   it("reads an entry with its embedding state", async () => {
     await createEntry({ kb: "crud", title: "Readable", metadata: { source: "x", n: 1 } });
     const res = await api("/api/entries/readable?kb=crud");
-    const body = (await res.json()) as {
-      entry: { metadata: unknown };
-      embedding: { status: string; attempts: number };
-    };
+    const body = await res.json<EntryRead>();
     expect(body.entry.metadata).toEqual({ source: "x", n: 1 });
     expect(body.embedding).toMatchObject({ status: "pending", attempts: 0 });
   });
@@ -148,10 +141,7 @@ describe("GET|PUT|PATCH|DELETE /api/entries/:id", () => {
     });
     const res = await send("PUT", "/api/entries/replace-me?kb=crud", { title: "Replaced" });
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      entry: Record<string, unknown>;
-      embedding: { status: string };
-    };
+    const body = await res.json<EntryWriteResult>();
     expect(body.entry).toMatchObject({
       id: "replace-me",
       title: "Replaced",

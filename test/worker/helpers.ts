@@ -5,9 +5,9 @@ import type { EmbedderControl } from "../support/test-embedder";
 
 // One way to call the app everywhere: directly, waiting for its `waitUntil` work (see app-fetch.ts
 // for why not `exports.default.fetch`, which entries.test.ts still exercises once).
-import { appCreate, appFetch, appSend, BASE_URL } from "./app-fetch";
+import { appClient, appCreate, appFetch, appSend, BASE_URL } from "./app-fetch";
 
-export { appCreate as createEntry, appFetch as api, appSend as send, BASE_URL };
+export { appClient, appCreate as createEntry, appFetch as api, appSend as send, BASE_URL };
 
 /** Switches faults of the Node-side test embedder. */
 export async function controlEmbedder(patch: Partial<EmbedderControl>): Promise<void> {

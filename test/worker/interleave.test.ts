@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { EntryWriteResult } from "../../src/shared/api-types";
 import {
   api,
   controlEmbedder,
@@ -35,10 +36,7 @@ describe("writes that race the worker", () => {
     const { running } = await holdBatch();
     const res = await send("PATCH", "/api/entries/draft?kb=upd", { body: "second version" });
     expect(res.status).toBe(200);
-    const updated = (await res.json()) as {
-      entry: { content_hash: string };
-      embedding: { status: string };
-    };
+    const updated = await res.json<EntryWriteResult>();
     expect(updated.embedding.status).toBe("queued");
     expect(updated.entry.content_hash).not.toBe(created.entry.content_hash);
 
@@ -84,7 +82,7 @@ describe("coalescing", () => {
     await runDurableObjectAlarm(worker());
     const before = (await queueRows()).find((r) => r.kb_name === "same");
     const res = await send("PATCH", "/api/entries/stable?kb=same", { tags: ["x"], importance: 9 });
-    const body = (await res.json()) as { entry: { tags: string[] }; embedding: { status: string } };
+    const body = await res.json<EntryWriteResult>();
     expect(body.embedding.status).toBe("unchanged");
     expect(body.entry.tags).toEqual(["x"]);
     expect((await queueRows()).find((r) => r.kb_name === "same")).toEqual(before);

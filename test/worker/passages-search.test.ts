@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { SearchResult } from "../../src/search/search-service";
+import type { SearchResult } from "../../src/shared/api-types";
 import { api, createEntry, resetEmbedder, worker } from "./helpers";
 
 type Body = {

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { WorkerAnswer } from "../../src/shared/api-types";
 import {
   api,
   controlEmbedder,
@@ -48,9 +49,9 @@ describe("pause and resume", () => {
     expect(refused.status).toBe(409);
     expect((await embedStatus()).worker.state).toBe("paused");
 
-    const resumed = (await (await api("/api/index/embed/resume", { method: "POST" })).json()) as {
-      worker: { state: string; next_alarm_at: string | null };
-    };
+    const resumed = await (
+      await api("/api/index/embed/resume", { method: "POST" })
+    ).json<WorkerAnswer>();
     expect(resumed.worker.state).not.toBe("paused");
     expect(resumed.worker.next_alarm_at).not.toBeNull();
     // Resume arms the alarm for now: it fires on its own (or here, whichever comes first).

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { EntryRead } from "../../src/shared/api-types";
 import {
   api,
   controlEmbedder,
@@ -53,9 +54,7 @@ describe("retries with backoff", () => {
     const status = await embedStatus("retry");
     expect(status.failed).toBe(1);
     expect(status.last_error).toMatchObject({ entry_id: "always-fails" });
-    const read = (await (await api("/api/entries/always-fails?kb=retry")).json()) as {
-      embedding: { status: string; error: string; attempts: number };
-    };
+    const read = await (await api("/api/entries/always-fails?kb=retry")).json<EntryRead>();
     expect(read.embedding).toMatchObject({ status: "failed", attempts: MAX_ATTEMPTS });
     expect(read.embedding.error).toContain("injected failure");
   });

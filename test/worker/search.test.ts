@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ErrorBody } from "../../src/shared/api-types";
 import type { TestEnv } from "./app-fetch";
 import { api, controlEmbedder, createEntry, resetEmbedder, worker } from "./helpers";
 
@@ -133,7 +134,7 @@ describe("bounded reads", () => {
     for (const mode of ["keyword", "semantic", "hybrid"]) {
       const res = await api(`/api/search?q=garden&mode=${mode}&offset=1001`);
       expect(res.status).toBe(400);
-      const body = (await res.json()) as { error: { code: string; message: string } };
+      const body = await res.json<ErrorBody>();
       expect(body.error.code).toBe("invalid_request");
       expect(body.error.message).toContain("offset");
     }
@@ -192,7 +193,7 @@ describe("when the embedder is down", () => {
     await controlEmbedder({ freeze: true });
     const res = await api("/api/search?q=climate&kb=policy&mode=semantic", {}, quick());
     expect(res.status).toBe(503);
-    const body = (await res.json()) as { error: { code: string; message: string } };
+    const body = await res.json<ErrorBody>();
     expect(body.error.code).toBe("embedder_unavailable");
   });
 

@@ -1,5 +1,11 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import type {
+  BulkWriteResult,
+  EmbedResponse,
+  EmbedStatus,
+  EntryWriteResult,
+} from "../../src/shared/api-types";
 import { appFetch, appSend } from "./app-fetch";
 import { controlEmbedder, queueRows, resetEmbedder, vectorRows } from "./helpers";
 
@@ -17,10 +23,7 @@ describe("EMBED_MODE=sync (no background worker)", () => {
   it("embeds inside the write and says so", async () => {
     const res = await call("sync", "POST", "/api/entries", { kb: "sync", title: "Right now" });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as {
-      entry: { content_hash: string };
-      embedding: { status: string };
-    };
+    const body = await res.json<EntryWriteResult>();
     expect(body.embedding.status).toBe("embedded");
     const [vector] = (await vectorRows()).filter((v) => v.kb_name === "sync");
     expect(vector?.content_hash).toBe(body.entry.content_hash);
@@ -31,7 +34,7 @@ describe("EMBED_MODE=sync (no background worker)", () => {
     await controlEmbedder({ failNext: 1 });
     const res = await call("sync", "POST", "/api/entries", { kb: "sync", title: "Unlucky" });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { embedding: { status: string; error: string } };
+    const body = await res.json<EntryWriteResult>();
     expect(body.embedding.status).toBe("queued_after_error");
     expect(body.embedding.error).toContain("injected failure");
     const read = await call("sync", "GET", "/api/entries/unlucky?kb=sync");
@@ -43,18 +46,15 @@ describe("EMBED_MODE=sync (no background worker)", () => {
   });
 
   it("status says the worker is absent; a synchronous index embed catches up", async () => {
-    const status = (await (
+    const status = await (
       await call("sync", "GET", "/api/index/embed-status?kb=sync")
-    ).json()) as {
-      worker: { state: string };
-      pending: number;
-    };
+    ).json<EmbedStatus>();
     expect(status.worker.state).toBe("absent");
     expect(status.pending).toBe(1);
     await env.DB.prepare("UPDATE embed_queue SET next_attempt_at = 0").run();
     const res = await call("sync", "POST", "/api/index/embed", {});
-    const body = (await res.json()) as { batch: { embedded: number }; status: { pending: number } };
-    expect(body.batch.embedded).toBe(1);
+    const body = await res.json<EmbedResponse>();
+    expect(body.batch?.embedded).toBe(1);
     expect(body.status.pending).toBe(0);
     // Background-only controls refuse clearly where there is no worker.
     expect((await call("sync", "POST", "/api/index/embed/pause")).status).toBe(409);
@@ -74,7 +74,7 @@ describe("EMBED_MODE=sync (no background worker)", () => {
       entries: [{ title: "Fresh" }],
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { embedded: number }).embedded).toBe(1);
+    expect((await res.json<BulkWriteResult>()).embedded).toBe(1);
     const rows = (await queueRows()).filter((r) => r.kb_name === kb);
     expect(rows.find((r) => r.entry_id === "worn-out")).toMatchObject({
       status: "failed",
@@ -87,27 +87,20 @@ describe("EMBED_MODE=sync (no background worker)", () => {
   it("an update in sync mode re-embeds; an unchanged one does not", async () => {
     await call("sync", "POST", "/api/entries", { kb: "sync2", title: "Versioned", body: "one" });
     const changed = await call("sync", "PATCH", "/api/entries/versioned?kb=sync2", { body: "two" });
-    expect(((await changed.json()) as { embedding: { status: string } }).embedding.status).toBe(
-      "embedded",
-    );
+    expect((await changed.json<EntryWriteResult>()).embedding.status).toBe("embedded");
     const same = await call("sync", "PATCH", "/api/entries/versioned?kb=sync2", { importance: 2 });
-    expect(((await same.json()) as { embedding: { status: string } }).embedding.status).toBe(
-      "unchanged",
-    );
+    expect((await same.json<EntryWriteResult>()).embedding.status).toBe("unchanged");
   });
 });
 
 describe("EMBED_MODE=off", () => {
   it("writes queue nothing; the status counts them as missing", async () => {
     const res = await call("off", "POST", "/api/entries", { kb: "off", title: "Keyword only" });
-    expect(((await res.json()) as { embedding: { status: string } }).embedding.status).toBe(
-      "disabled",
-    );
+    expect((await res.json<EntryWriteResult>()).embedding.status).toBe("disabled");
     expect((await queueRows()).filter((r) => r.kb_name === "off")).toEqual([]);
-    const status = (await (await call("off", "GET", "/api/index/embed-status?kb=off")).json()) as {
-      entries: number;
-      missing: number;
-    };
+    const status = await (
+      await call("off", "GET", "/api/index/embed-status?kb=off")
+    ).json<EmbedStatus>();
     expect(status).toMatchObject({ entries: 1, missing: 1 });
   });
 
@@ -117,9 +110,7 @@ describe("EMBED_MODE=off", () => {
       (await (await call("off", "GET", "/api/index/embed-status?kb=off2")).json()) as Status;
     for (const title of ["Patched later", "Batched later"]) {
       const made = await call("sync", "POST", "/api/entries", { kb: "off2", title });
-      expect(((await made.json()) as { embedding: { status: string } }).embedding.status).toBe(
-        "embedded",
-      );
+      expect((await made.json<EntryWriteResult>()).embedding.status).toBe("embedded");
     }
     expect(await status()).toMatchObject({ entries: 2, embedded: 2, missing: 0, stale: 0 });
 
@@ -131,11 +122,11 @@ describe("EMBED_MODE=off", () => {
       kb: "off2",
       entries: [{ id: "batched-later", title: "Batched later", body: "new text" }],
     });
-    expect(((await batched.json()) as { updated: number }).updated).toBe(1);
+    expect((await batched.json<BulkWriteResult>()).updated).toBe(1);
 
     expect((await queueRows()).filter((r) => r.kb_name === "off2")).toEqual([]);
     expect(await status()).toMatchObject({ entries: 2, embedded: 0, missing: 2, stale: 2 });
     const embed = await call("sync", "POST", "/api/index/embed", { kb: "off2" });
-    expect(((await embed.json()) as { queued: number }).queued).toBe(2);
+    expect((await embed.json<EmbedResponse>()).queued).toBe(2);
   });
 });

@@ -24,8 +24,8 @@ async function connect(query = "") {
   return { ws, messages, raw };
 }
 
-const ofType = (messages: ServerMessage[], type: ServerMessage["type"]) =>
-  messages.filter((m) => m.type === type);
+const ofType = <T extends ServerMessage["type"]>(messages: ServerMessage[], type: T) =>
+  messages.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
 
 describe("GET /ws", () => {
   it("rejects a plain GET with 426", async () => {
@@ -54,7 +54,7 @@ describe("GET /ws", () => {
       content_hash: entry.content_hash,
       attempts: 1,
     });
-    expect(typeof (complete as { model: string }).model).toBe("string");
+    expect(typeof complete?.model).toBe("string");
     // Sent only after the commit: the vector is there when the event is.
     const stored = await env.DB.prepare(
       "SELECT content_hash FROM entry_embeddings WHERE kb_name = 'ws' AND entry_id = 'live'",

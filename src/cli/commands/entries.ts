@@ -1,9 +1,10 @@
 /** `add`, `get`, `update`, `rm`, `list`: entries through `/api/entries`. */
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
+import { ok } from "../../contract/client.js";
 import { FrontmatterError, parseFrontmatter } from "../../import/frontmatter.js";
 import { limits } from "../../model/limits.js";
-import type { EntryList, EntryRead, EntryWriteResult } from "../../shared/api-types.js";
+import type { EntryRead, EntryWriteResult } from "../../shared/api-types.js";
 import { clientOf, globals, intArg, listArg } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 import { clip, keyValues, printJson, println, table } from "../output.js";
@@ -146,12 +147,12 @@ export function registerEntryCommands(program: Command): void {
     program.command("add").description("create an entry (body from --body, --file or stdin)"),
     true,
   ).action(async (options: FieldOptions, command: Command) => {
-    const body = await fields(options, true);
-    if (body.title === undefined)
+    const { title, ...body } = await fields(options, true);
+    if (typeof title !== "string")
       throw usageError("add needs --title (or a title in the --file front matter)");
-    const result = await clientOf(command).request<EntryWriteResult>("POST", "/api/entries", {
-      body: { kb: options.kb, ...body },
-    });
+    const result = await ok(
+      clientOf(command).http.api.entries.$post({ json: { ...body, kb: options.kb, title } }),
+    );
     printWrite(command, result, "created");
   });
 
@@ -161,12 +162,11 @@ export function registerEntryCommands(program: Command): void {
     .argument("<id>", "entry id")
     .requiredOption("--kb <kb>", "knowledge base")
     .action(async (id: string, options: { kb: string }, command: Command) => {
-      const entry = await clientOf(command).request<EntryRead>(
-        "GET",
-        `/api/entries/${encodeURIComponent(id)}`,
-        {
+      const entry = await ok(
+        clientOf(command).http.api.entries[":id"].$get({
+          param: { id },
           query: { kb: options.kb },
-        },
+        }),
       );
       if (globals(command).json) printJson(entry);
       else printEntry(entry);
@@ -182,13 +182,13 @@ export function registerEntryCommands(program: Command): void {
     const patch = await fields(options, false);
     if (Object.keys(patch).length === 0)
       throw usageError("update needs at least one field to change");
-    const result = await clientOf(command).request<EntryWriteResult>(
-      "PATCH",
-      `/api/entries/${encodeURIComponent(id)}`,
-      {
+    const result = await ok(
+      clientOf(command).http.api.entries[":id"].$patch({
+        param: { id },
         query: { kb: options.kb },
-        body: patch,
-      },
+        json: patch,
+        header: {},
+      }),
     );
     printWrite(command, result, "updated");
   });
@@ -199,11 +199,13 @@ export function registerEntryCommands(program: Command): void {
     .argument("<id>", "entry id")
     .requiredOption("--kb <kb>", "knowledge base")
     .action(async (id: string, options: { kb: string }, command: Command) => {
-      const result = await clientOf(command).request<{
-        deleted: boolean;
-        kb_name: string;
-        id: string;
-      }>("DELETE", `/api/entries/${encodeURIComponent(id)}`, { query: { kb: options.kb } });
+      const result = await ok(
+        clientOf(command).http.api.entries[":id"].$delete({
+          param: { id },
+          query: { kb: options.kb },
+          header: {},
+        }),
+      );
       if (globals(command).json) printJson(result);
       else println(`deleted ${result.kb_name}/${result.id}`);
     });
@@ -215,9 +217,15 @@ export function registerEntryCommands(program: Command): void {
     .option("--limit <n>", "how many", intArg(1, limits.listLimit))
     .option("--offset <n>", "skip this many", intArg(0))
     .action(async (options: { kb: string; limit?: number; offset?: number }, command: Command) => {
-      const list = await clientOf(command).request<EntryList>("GET", "/api/entries", {
-        query: { kb: options.kb, limit: options.limit, offset: options.offset },
-      });
+      const list = await ok(
+        clientOf(command).http.api.entries.$get({
+          query: {
+            kb: options.kb,
+            limit: options.limit?.toString(),
+            offset: options.offset?.toString(),
+          },
+        }),
+      );
       if (globals(command).json) {
         printJson(list);
         return;

@@ -3,7 +3,8 @@
  * `index pause`, `index resume`: the embedding queue's controls.
  */
 import type { Command } from "commander";
-import type { EmbedResponse, EmbedStatus } from "../../shared/api-types.js";
+import { ok } from "../../contract/client.js";
+import type { EmbedStatus } from "../../shared/api-types.js";
 import type { ApiClient } from "../client.js";
 import { clientOf, globals } from "../context.js";
 import { CliError, usageError } from "../errors.js";
@@ -29,7 +30,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const remainingOf = (status: EmbedStatus) => status.pending + status.processing;
 
 function getStatus(client: ApiClient, kb: string | undefined): Promise<EmbedStatus> {
-  return client.request<EmbedStatus>("GET", "/api/index/embed-status", { query: { kb } });
+  return ok(client.http.api.index["embed-status"].$get({ query: { kb } }));
 }
 
 /** The status as a readable table. */
@@ -106,7 +107,7 @@ async function embedSync(
   try {
     for (;;) {
       const body = first ? { kb: options.kb, force: options.force ?? false } : { kb: options.kb };
-      const response = await client.request<EmbedResponse>("POST", "/api/index/embed", { body });
+      const response = await ok(client.http.api.index.embed.$post({ json: body }));
       if (first) queued = response.queued;
       first = false;
       const batch = response.batch;
@@ -138,7 +139,7 @@ async function embedBackground(
   const json = globals(command).json;
   const body = { background: true, kb: options.kb, force: options.force ?? false };
   if (!options.wait) {
-    const response = await client.request<EmbedResponse>("POST", "/api/index/embed", { body });
+    const response = await ok(client.http.api.index.embed.$post({ json: body }));
     if (json) {
       printJson(response);
       return;
@@ -159,7 +160,7 @@ async function embedBackground(
   });
   const progress = startProgress("embedding", !json);
   try {
-    const response = await client.request<EmbedResponse>("POST", "/api/index/embed", { body });
+    const response = await ok(client.http.api.index.embed.$post({ json: body }));
     const failedBefore = response.status.failed;
     let status = response.status;
     let total = remainingOf(status);
@@ -222,12 +223,8 @@ export function registerIndexCommands(program: Command): void {
     .description("put failed rows back in the queue")
     .option("--kb <kb>", "only this knowledge base")
     .action(async (options: { kb?: string }, command: Command) => {
-      const result = await clientOf(command).request<{ requeued: number }>(
-        "POST",
-        "/api/index/embed/retry-failed",
-        {
-          body: { kb: options.kb },
-        },
+      const result = await ok(
+        clientOf(command).http.api.index.embed["retry-failed"].$post({ json: { kb: options.kb } }),
       );
       if (globals(command).json) printJson(result);
       else println(`requeued ${result.requeued}`);
@@ -242,10 +239,7 @@ export function registerIndexCommands(program: Command): void {
           : "resume the background worker",
       )
       .action(async (_options: unknown, command: Command) => {
-        const result = await clientOf(command).request<{ worker: { state: string } }>(
-          "POST",
-          `/api/index/embed/${action}`,
-        );
+        const result = await ok(clientOf(command).http.api.index.embed[action].$post({ json: {} }));
         if (globals(command).json) printJson(result);
         else println(`worker: ${result.worker.state}`);
       });

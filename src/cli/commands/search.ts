@@ -1,6 +1,6 @@
 /** `search QUERY [--kb] [--mode keyword|semantic|hybrid] [--limit]`. */
 import { type Command, Option } from "commander";
-import type { SearchResponse } from "../../shared/api-types.js";
+import { ok } from "../../contract/client.js";
 import { clientOf, globals, intArg } from "../context.js";
 import { clip, note, printJson, println, table } from "../output.js";
 
@@ -18,12 +18,19 @@ export function registerSearchCommand(program: Command): void {
     .action(
       async (
         query: string,
-        options: { kb?: string; mode?: string; limit?: number },
+        options: { kb?: string; mode?: "keyword" | "semantic" | "hybrid"; limit?: number },
         command: Command,
       ) => {
-        const result = await clientOf(command).request<SearchResponse>("GET", "/api/search", {
-          query: { q: query, kb: options.kb, mode: options.mode, limit: options.limit },
-        });
+        const result = await ok(
+          clientOf(command).http.api.search.$get({
+            query: {
+              q: query,
+              kb: options.kb,
+              mode: options.mode,
+              limit: options.limit?.toString(),
+            },
+          }),
+        );
         if (globals(command).json) {
           printJson(result);
           return;

@@ -7,7 +7,7 @@ import { writeFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbedStatus } from "../../../src/shared/api-types.js";
+import type { EmbedStatus, EntryRead, EntryWriteResult } from "../../../src/shared/api-types.js";
 import {
   api,
   freePort,
@@ -56,10 +56,7 @@ describe("pyrite CLI", () => {
         { url },
       );
       expect(created.code, created.stderr).toBe(0);
-      const body = JSON.parse(created.stdout) as {
-        entry: { id: string; tags: string[] };
-        embedding: { status: string };
-      };
+      const body: EntryWriteResult = JSON.parse(created.stdout);
       expect(body.entry.id).toBe(`note-${i}`);
       expect(body.entry.tags).toEqual(["a", "b"]);
       expect(body.embedding.status).toBe("queued");
@@ -171,7 +168,8 @@ describe("pyrite CLI", () => {
     // JSON keeps every value exactly, with the dangerous characters escaped.
     const json = await runCli(["get", "evil", "--kb", "cli-esc", "--json"], { url });
     expect(json.stdout).not.toMatch(TERMINAL_CONTROLS);
-    expect((JSON.parse(json.stdout) as { entry: { title: string } }).entry.title).toBe(title);
+    const read: EntryRead = JSON.parse(json.stdout);
+    expect(read.entry.title).toBe(title);
 
     // An error string from the server reaches stderr without them too.
     const hostile = createServer((_, res) => {

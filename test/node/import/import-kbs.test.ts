@@ -40,6 +40,8 @@ function recorder(answer?: (entries: ImportEntry[], call: number) => SendResult 
         unchanged: 0,
         ids: body.entries.map((e) => e.id),
         queued: body.entries.length,
+        embed_mode: "background",
+        embedded: 0,
       },
     };
   };

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { bindHosts, isLoopbackBind } from "../../../src/server/bind-hosts.js";
 import type { EmbedStatus } from "../../../src/shared/api-types.js";
+import { parseErrorBody } from "../../../src/shared/schemas/error.js";
 import { api, removeDir, startServer, type TestServer } from "../../support/server.js";
 
 interface Raw {
@@ -41,8 +42,8 @@ function raw(
   });
 }
 
-function code(answer: Raw): unknown {
-  return (JSON.parse(answer.body) as { error?: { code?: string } }).error?.code;
+function code(answer: Raw): string {
+  return parseErrorBody(answer.body).code;
 }
 
 let server: TestServer;

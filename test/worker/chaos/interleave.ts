@@ -6,6 +6,7 @@
  * write answered is checked against D1, field by field, after every step.
  */
 import { abortAllDurableObjects } from "cloudflare:test";
+import type { EntryWriteResult } from "../../../src/shared/api-types";
 import { entryKey } from "../../../src/storage/entry-keys";
 import { appFetch as api, appSend as send } from "../app-fetch";
 import {
@@ -107,8 +108,8 @@ export class Interleaving {
     );
   }
 
-  private async expectStatus(res: Response, want: number, what: string): Promise<unknown> {
-    const body: unknown = await res.json();
+  private async expectStatus<T = unknown>(res: Response, want: number, what: string): Promise<T> {
+    const body = await res.json<T>();
     if (res.status !== want) {
       this.fail(`${what}: expected ${want}, got ${res.status} ${JSON.stringify(body)}`);
     }
@@ -116,11 +117,12 @@ export class Interleaving {
   }
 
   /** Records a successful write's answer in the model and checks what it says about embedding. */
-  private applyWrite(body: unknown, previous: string | undefined, what: string, sync = false) {
-    const { entry, embedding } = body as {
-      entry: Fields & { id: string; content_hash: string };
-      embedding: { status: string };
-    };
+  private applyWrite(
+    { entry, embedding }: EntryWriteResult,
+    previous: string | undefined,
+    what: string,
+    sync = false,
+  ) {
     const changed = entry.content_hash !== previous;
     const wanted = !changed
       ? ["unchanged"]
@@ -154,7 +156,12 @@ export class Interleaving {
           body: this.text(),
         });
         if (known) await this.expectStatus(res, 409, what);
-        else this.applyWrite(await this.expectStatus(res, 201, what), undefined, what);
+        else
+          this.applyWrite(
+            await this.expectStatus<EntryWriteResult>(res, 201, what),
+            undefined,
+            what,
+          );
         return;
       }
       case "put":
@@ -169,7 +176,7 @@ export class Interleaving {
         if (!known) await this.expectStatus(res, 404, what);
         else
           this.applyWrite(
-            await this.expectStatus(res, 200, what),
+            await this.expectStatus<EntryWriteResult>(res, 200, what),
             known.hash,
             what,
             op === "syncPut",
@@ -179,13 +186,23 @@ export class Interleaving {
       case "patchText": {
         const res = await send("PATCH", path, { body: this.text() });
         if (!known) await this.expectStatus(res, 404, what);
-        else this.applyWrite(await this.expectStatus(res, 200, what), known.hash, what);
+        else
+          this.applyWrite(
+            await this.expectStatus<EntryWriteResult>(res, 200, what),
+            known.hash,
+            what,
+          );
         return;
       }
       case "patchTags": {
         const res = await send("PATCH", path, { tags: [this.rng.pick(WORDS)] });
         if (!known) await this.expectStatus(res, 404, what);
-        else this.applyWrite(await this.expectStatus(res, 200, what), known.hash, what);
+        else
+          this.applyWrite(
+            await this.expectStatus<EntryWriteResult>(res, 200, what),
+            known.hash,
+            what,
+          );
         return;
       }
       case "delete": {

@@ -4,6 +4,8 @@
  * answered, must be the result of one serial order of all the acknowledged writes. A change that
  * was answered 200 and then silently overwritten fits no order.
  */
+
+import type { BulkWriteResult, EntryWriteResult } from "../../../src/shared/api-types";
 import { appSend as send } from "../app-fetch";
 import type { StoredEntry } from "./invariants";
 import type { Rng } from "./prng";
@@ -77,11 +79,11 @@ export async function runRace(kb: string, id: string, writes: RaceWrite[]): Prom
           mode: "upsert",
           entries: [{ id, ...w.fields }],
         });
-        const body = (await res.json()) as { updated?: number };
+        const body = await res.json<Partial<BulkWriteResult>>();
         return { status: res.status, wrote: body.updated === 1 };
       }
       const res = await send(w.kind === "put" ? "PUT" : "PATCH", path, w.fields);
-      const body = (await res.json()) as { entry?: Fields & { version: number } };
+      const body = await res.json<Partial<EntryWriteResult>>();
       return { status: res.status, entry: body.entry, wrote: true };
     }),
   );
