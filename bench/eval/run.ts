@@ -10,6 +10,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../../src/config.js";
 import { bundleWorker } from "../../src/server/bundle.js";
 import { machineInfo } from "../lib/machine.js";
 import { PROJECT_ROOT, RESULTS_DIR } from "../lib/paths.js";
@@ -56,6 +57,7 @@ function parseSettings(): {
   quick: boolean;
   corpus: string;
   drainTimeoutMs: number;
+  keepState: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -66,6 +68,7 @@ function parseSettings(): {
       corpus: { type: "string" },
       "drain-timeout": { type: "string" },
       render: { type: "boolean", default: false },
+      "keep-state": { type: "boolean", default: false },
     },
   });
   const models = list(values.model);
@@ -92,7 +95,13 @@ function parseSettings(): {
     quick: values.quick,
     corpus: values.corpus ?? process.env.PYRITE_EVAL_CORPUS ?? DEFAULT_CORPUS,
     drainTimeoutMs: timeout * 1000,
+    keepState: values["keep-state"],
   };
+}
+
+/** The semantic weight a run's hybrid ran with: its setting, or the server's default. */
+function serverWeight(vars: Record<string, string>): number {
+  return Number(vars.HYBRID_SEMANTIC_WEIGHT ?? DEFAULT_HYBRID_SEMANTIC_WEIGHT);
 }
 
 async function measure(
@@ -100,8 +109,16 @@ async function measure(
   set: QuerySet,
   corpus: string,
   drainTimeoutMs: number,
+  keepState: boolean,
 ) {
-  const session = await openSession({ settings, set, corpusDir: corpus, drainTimeoutMs, log });
+  const session = await openSession({
+    settings,
+    set,
+    corpusDir: corpus,
+    drainTimeoutMs,
+    log,
+    keepState,
+  });
   try {
     log(`searching ${set.queries.length} queries`);
     const { rankings, facts } = await runSearches(session.api, set.queries);
@@ -119,9 +136,10 @@ async function measure(
       },
       searchFacts: facts,
       groups,
-      fusion: scoreFusion(set.queries, rankings),
+      fusion: scoreFusion(set.queries, rankings, serverWeight(session.vars)),
       targets: runTargets(groups),
       queries: scoreQueries(set.queries, rankings),
+      rankings,
     };
     const all = groups.find((g) => g.group === "all")?.modes;
     log(
@@ -142,7 +160,18 @@ async function main(): Promise<void> {
     const saved = JSON.parse(
       await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"),
     ) as EvalResults;
-    // Comparisons derive from the runs alone: recompute them with the current rules.
+    // Fusion sweeps and comparisons derive from the runs' lists alone: recompute them with the
+    // current methods and rules (the offline fusion study needs no server).
+    const queries = (await loadQuerySet()).queries;
+    for (const run of saved.runs) {
+      if (!("rankings" in run) || run.rankings === undefined) continue;
+      const picked = new Set(run.rankings.map((r) => r.id));
+      run.fusion = scoreFusion(
+        queries.filter((q) => picked.has(q.id)),
+        run.rankings,
+        serverWeight(run.vars),
+      );
+    }
     saved.comparisons = compareRuns(saved.runs);
     await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(saved, null, 2)}\n`);
     await writeFile(join(RESULTS_DIR, `${name}.md`), renderEval(saved));
@@ -160,7 +189,13 @@ async function main(): Promise<void> {
   for (const settings of options.runs) {
     log(`run: model ${settings.model}, passages ${settings.passages ?? "(default)"}`);
     try {
-      const measured = await measure(settings, set, options.corpus, options.drainTimeoutMs);
+      const measured = await measure(
+        settings,
+        set,
+        options.corpus,
+        options.drainTimeoutMs,
+        options.keepState,
+      );
       runs.push(measured.run);
       titles = measured.titles;
     } catch (error) {
