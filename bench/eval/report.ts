@@ -43,8 +43,11 @@ export interface EvalRun {
   fusion: FusionScores;
   targets: EvalTarget[];
   queries: QueryScores[];
-  /** Every query's lists as the server answered them: what offline fusions are measured on. */
-  rankings: QueryRankings[];
+  /**
+   * Every query's lists as the server answered them: what offline fusions are measured on (kept
+   * in `eval-lists.json`; absent from results of runs made before the lists were kept).
+   */
+  rankings?: QueryRankings[];
 }
 
 /** A run that could not measure, and why. */

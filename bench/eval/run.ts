@@ -7,7 +7,7 @@
  * `bench/eval/queries.json` searched in keyword, semantic and hybrid mode; writes
  * `bench/results/eval.json` and `eval.md` (`eval-quick.*` with `--quick`, a smoke run on a subset).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../../src/config.js";
@@ -30,6 +30,7 @@ import {
   renderEval,
   runTargets,
 } from "./report.js";
+import { loadResults, saveResults } from "./results-files.js";
 import { scoreFusion, scoreGroups, scoreQueries } from "./scores.js";
 import { runSearches } from "./searches.js";
 import { openSession, type RunSettings } from "./session.js";
@@ -157,9 +158,7 @@ async function main(): Promise<void> {
   const name = options.quick ? "eval-quick" : "eval";
   if (options.render) {
     // Re-renders the markdown from the JSON of the last run (after a change to its wording).
-    const saved = JSON.parse(
-      await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"),
-    ) as EvalResults;
+    const saved = await loadResults(name);
     // Fusion sweeps and comparisons derive from the runs' lists alone: recompute them with the
     // current methods and rules (the offline fusion study needs no server).
     const queries = (await loadQuerySet()).queries;
@@ -173,7 +172,7 @@ async function main(): Promise<void> {
       );
     }
     saved.comparisons = compareRuns(saved.runs);
-    await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(saved, null, 2)}\n`);
+    await saveResults(name, saved);
     await writeFile(join(RESULTS_DIR, `${name}.md`), renderEval(saved));
     log(`rendered bench/results/${name}.md from ${name}.json`);
     return;
@@ -226,7 +225,7 @@ async function main(): Promise<void> {
     comparisons: compareRuns(runs),
   };
   const markdown = renderEval(results);
-  await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await saveResults(name, results);
   await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);
   process.stdout.write(markdown);
   log(`results: bench/results/${name}.json and .md`);
