@@ -208,9 +208,11 @@ function renderFusion(run: EvalRun): string[] {
     row(["keyword", "", "", ...figuresCells(heldout.keyword)]),
     row(["semantic", "", "", ...figuresCells(heldout.semantic)]),
     "",
-    `Check: the offline score fusion at the server's w = ${serverMatch.weight} gives the server's ` +
-      `hybrid top 10 exactly for ${serverMatch.identical} of ${serverMatch.of} queries (where it ` +
-      "differs, equal scores were ordered otherwise or the server's int8 cosines rounded differently).",
+    `Check: the offline score fusion at the server's w = ${serverMatch.weight}` +
+      `${serverMatch.weight === 0 ? " (the embedder is not semantic: hybrid is keyword)" : ""} ` +
+      `gives the server's hybrid top 10 exactly for ${serverMatch.identical} of ${serverMatch.of} ` +
+      "queries (where it differs, equal scores were ordered otherwise or the server's int8 " +
+      "cosines rounded differently).",
     "",
   ];
 }

@@ -26,6 +26,7 @@ import {
   type EvalResults,
   type EvalRun,
   type FailedRun,
+  type ObservedSettings,
   observe,
   renderEval,
   runTargets,
@@ -100,8 +101,12 @@ function parseSettings(): {
   };
 }
 
-/** The semantic weight a run's hybrid ran with: its setting, or the server's default. */
-function serverWeight(vars: Record<string, string>): number {
+/**
+ * The semantic weight a run's hybrid ran with: its setting, or the server's default; 0 when the
+ * server's embedder is not semantic (hybrid is then keyword search).
+ */
+function serverWeight(vars: Record<string, string>, observed: ObservedSettings): number {
+  if (!observed.semantic) return 0;
   return Number(vars.HYBRID_SEMANTIC_WEIGHT ?? DEFAULT_HYBRID_SEMANTIC_WEIGHT);
 }
 
@@ -124,10 +129,11 @@ async function measure(
     log(`searching ${set.queries.length} queries`);
     const { rankings, facts } = await runSearches(session.api, set.queries);
     const groups = scoreGroups(set.queries, rankings);
+    const observed = observe(session.facts);
     const run: EvalRun = {
       settings,
       vars: session.vars,
-      observed: observe(session.facts),
+      observed,
       import: session.facts.import,
       drain: {
         ...session.facts.drain,
@@ -137,7 +143,7 @@ async function measure(
       },
       searchFacts: facts,
       groups,
-      fusion: scoreFusion(set.queries, rankings, serverWeight(session.vars)),
+      fusion: scoreFusion(set.queries, rankings, serverWeight(session.vars, observed)),
       targets: runTargets(groups),
       queries: scoreQueries(set.queries, rankings),
       rankings,
@@ -168,7 +174,7 @@ async function main(): Promise<void> {
       run.fusion = scoreFusion(
         queries.filter((q) => picked.has(q.id)),
         run.rankings,
-        serverWeight(run.vars),
+        serverWeight(run.vars, run.observed),
       );
     }
     saved.comparisons = compareRuns(saved.runs);
