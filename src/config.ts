@@ -4,8 +4,11 @@
  */
 import { z } from "zod";
 
-/** Hybrid search's provisional weight of the semantic list (to be set by measurement). */
-export const DEFAULT_HYBRID_SEMANTIC_WEIGHT = 0.2;
+/**
+ * Hybrid search's weight of the normalised semantic score (the keyword score gets the rest): the
+ * best on the retrieval eval's tune queries (`npm run eval`, bench/results/eval.md).
+ */
+export const DEFAULT_HYBRID_SEMANTIC_WEIGHT = 0.25;
 
 const intSetting = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

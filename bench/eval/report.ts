@@ -6,7 +6,7 @@
 import type { EmbedStatus } from "../lib/client.js";
 import type { MachineInfo } from "../lib/machine.js";
 import type { Figures, FusionScores, GroupScores, QueryScores } from "./scores.js";
-import type { SearchFacts } from "./searches.js";
+import type { QueryRankings, SearchFacts } from "./searches.js";
 import type { RunSettings, ServerFacts } from "./session.js";
 
 /** One target, judged (null: not measurable in this run, `note` says why). */
@@ -43,6 +43,11 @@ export interface EvalRun {
   fusion: FusionScores;
   targets: EvalTarget[];
   queries: QueryScores[];
+  /**
+   * Every query's lists as the server answered them: what offline fusions are measured on (kept
+   * in `eval-lists.json`; absent from results of runs made before the lists were kept).
+   */
+  rankings?: QueryRankings[];
 }
 
 /** A run that could not measure, and why. */
@@ -179,6 +184,39 @@ function status(run: EvalRun): string {
   return `${passages} passages for ${entries} entries`;
 }
 
+/** The fusion methods compared offline on the server's lists: sweeps on tune, best on heldout. */
+function renderFusion(run: EvalRun): string[] {
+  const { methods, heldout, serverMatch } = run.fusion;
+  const weights = methods[0]?.sweep.map((p) => p.semanticWeight.toFixed(2)) ?? [];
+  return [
+    "Fusion methods compared offline on the server's top-60 keyword and semantic lists (with " +
+      "their scores), keyword weight 1 − w and semantic weight w; each method's w is picked on " +
+      "the `tune` queries only (nDCG@10 on tune per w):",
+    "",
+    row(["method", ...weights]),
+    row(["---", ...weights.map(() => "---:")]),
+    ...methods.map((m) => row([m.id, ...m.sweep.map((p) => f3(p.tuneNdcg))])),
+    "",
+    `Each at its best w on tune, judged on the ${heldout.queries} heldout queries:`,
+    "",
+    row(["method", "best w (tune)", "tune nDCG@10", "heldout nDCG@10", "R@10", "MRR"]),
+    row(["---", "---:", "---:", "---:", "---:", "---:"]),
+    ...methods.map((m) =>
+      row([`${m.id}: ${m.name}`, m.best.toFixed(2), f3(m.tuneNdcg), ...figuresCells(m.heldout)]),
+    ),
+    row(["server hybrid (as run)", "", "", ...figuresCells(heldout.serverHybrid)]),
+    row(["keyword", "", "", ...figuresCells(heldout.keyword)]),
+    row(["semantic", "", "", ...figuresCells(heldout.semantic)]),
+    "",
+    `Check: the offline score fusion at the server's w = ${serverMatch.weight}` +
+      `${serverMatch.weight === 0 ? " (the embedder is not semantic: hybrid is keyword)" : ""} ` +
+      `gives the server's hybrid top 10 exactly for ${serverMatch.identical} of ${serverMatch.of} ` +
+      "queries (where it differs, equal scores were ordered otherwise or the server's int8 " +
+      "cosines rounded differently).",
+    "",
+  ];
+}
+
 function renderRun(run: EvalRun): string[] {
   const o = run.observed;
   const lines = [
@@ -221,27 +259,7 @@ function renderRun(run: EvalRun): string[] {
       ]),
     ),
     "",
-    "Weighted reciprocal rank fusion of the top-60 keyword and semantic lists (k = 60; keyword " +
-      "weight 1 − w, semantic weight w), tuned on the `tune` queries only:",
-    "",
-    row(["w", ...run.fusion.sweep.map((p) => p.semanticWeight.toFixed(1))]),
-    row(["---", ...run.fusion.sweep.map(() => "---:")]),
-    row(["tune nDCG@10", ...run.fusion.sweep.map((p) => f3(p.tuneNdcg))]),
-    row(["tune deep nDCG@10", ...run.fusion.sweep.map((p) => f3(p.tuneDeepNdcg))]),
-    "",
-    `Best on tune: w = ${run.fusion.best.toFixed(1)}. On the ${run.fusion.heldout.queries} heldout queries:`,
-    "",
-    row(["heldout", "nDCG@10", "R@10", "MRR"]),
-    row(["---", "---:", "---:", "---:"]),
-    row([`fused, w = ${run.fusion.best.toFixed(1)}`, ...figuresCells(run.fusion.heldout.fused)]),
-    row(["server hybrid", ...figuresCells(run.fusion.heldout.serverHybrid)]),
-    row(["keyword", ...figuresCells(run.fusion.heldout.keyword)]),
-    row(["semantic", ...figuresCells(run.fusion.heldout.semantic)]),
-    "",
-    `Check: the equal-weight offline fusion (w = 0.5) gives the server's hybrid top 10 exactly for ` +
-      `${run.fusion.equalWeightMatchesServer.identical} of ${run.fusion.equalWeightMatchesServer.of} queries ` +
-      "(where it differs, the server fused lists of other depths or ordered equal scores otherwise).",
-    "",
+    ...renderFusion(run),
     row(["target", "figure", "verdict"]),
     row(["---", "---", "---"]),
     ...run.targets.map((t) => row([t.target, t.figure, mark(t.met)])),
@@ -271,7 +289,7 @@ export function renderEval(results: EvalResults): string {
       "runs, waits until the embedding queue is empty, checks every judged entry exists and every " +
       "recorded answer offset still holds, then sends each query to `GET /api/search` across all " +
       "the KBs in keyword, semantic and hybrid mode (limit 10, scored), and keyword and semantic " +
-      "again with limit 60 (what the server's hybrid fuses for a page of 10) for the offline fusion sweep. nDCG@10 uses linear gain (grade 2 for " +
+      "again with limit 60 (what the server's hybrid fuses for a page of 10) for the offline fusion sweeps. nDCG@10 uses linear gain (grade 2 for " +
       "the note whose passage answers the query, 1 for other notes that also answer it); recall@10 " +
       "counts every relevant note; MRR is the reciprocal rank of the first relevant note in the top 10.",
     "",

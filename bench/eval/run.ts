@@ -7,9 +7,10 @@
  * `bench/eval/queries.json` searched in keyword, semantic and hybrid mode; writes
  * `bench/results/eval.json` and `eval.md` (`eval-quick.*` with `--quick`, a smoke run on a subset).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../../src/config.js";
 import { bundleWorker } from "../../src/server/bundle.js";
 import { machineInfo } from "../lib/machine.js";
 import { PROJECT_ROOT, RESULTS_DIR } from "../lib/paths.js";
@@ -25,10 +26,12 @@ import {
   type EvalResults,
   type EvalRun,
   type FailedRun,
+  type ObservedSettings,
   observe,
   renderEval,
   runTargets,
 } from "./report.js";
+import { loadResults, saveResults } from "./results-files.js";
 import { scoreFusion, scoreGroups, scoreQueries } from "./scores.js";
 import { runSearches } from "./searches.js";
 import { openSession, type RunSettings } from "./session.js";
@@ -56,6 +59,7 @@ function parseSettings(): {
   quick: boolean;
   corpus: string;
   drainTimeoutMs: number;
+  keepState: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -66,6 +70,7 @@ function parseSettings(): {
       corpus: { type: "string" },
       "drain-timeout": { type: "string" },
       render: { type: "boolean", default: false },
+      "keep-state": { type: "boolean", default: false },
     },
   });
   const models = list(values.model);
@@ -92,7 +97,17 @@ function parseSettings(): {
     quick: values.quick,
     corpus: values.corpus ?? process.env.PYRITE_EVAL_CORPUS ?? DEFAULT_CORPUS,
     drainTimeoutMs: timeout * 1000,
+    keepState: values["keep-state"],
   };
+}
+
+/**
+ * The semantic weight a run's hybrid ran with: its setting, or the server's default; 0 when the
+ * server's embedder is not semantic (hybrid is then keyword search).
+ */
+function serverWeight(vars: Record<string, string>, observed: ObservedSettings): number {
+  if (!observed.semantic) return 0;
+  return Number(vars.HYBRID_SEMANTIC_WEIGHT ?? DEFAULT_HYBRID_SEMANTIC_WEIGHT);
 }
 
 async function measure(
@@ -100,16 +115,25 @@ async function measure(
   set: QuerySet,
   corpus: string,
   drainTimeoutMs: number,
+  keepState: boolean,
 ) {
-  const session = await openSession({ settings, set, corpusDir: corpus, drainTimeoutMs, log });
+  const session = await openSession({
+    settings,
+    set,
+    corpusDir: corpus,
+    drainTimeoutMs,
+    log,
+    keepState,
+  });
   try {
     log(`searching ${set.queries.length} queries`);
     const { rankings, facts } = await runSearches(session.api, set.queries);
     const groups = scoreGroups(set.queries, rankings);
+    const observed = observe(session.facts);
     const run: EvalRun = {
       settings,
       vars: session.vars,
-      observed: observe(session.facts),
+      observed,
       import: session.facts.import,
       drain: {
         ...session.facts.drain,
@@ -119,9 +143,10 @@ async function measure(
       },
       searchFacts: facts,
       groups,
-      fusion: scoreFusion(set.queries, rankings),
+      fusion: scoreFusion(set.queries, rankings, serverWeight(session.vars, observed)),
       targets: runTargets(groups),
       queries: scoreQueries(set.queries, rankings),
+      rankings,
     };
     const all = groups.find((g) => g.group === "all")?.modes;
     log(
@@ -139,12 +164,21 @@ async function main(): Promise<void> {
   const name = options.quick ? "eval-quick" : "eval";
   if (options.render) {
     // Re-renders the markdown from the JSON of the last run (after a change to its wording).
-    const saved = JSON.parse(
-      await readFile(join(RESULTS_DIR, `${name}.json`), "utf8"),
-    ) as EvalResults;
-    // Comparisons derive from the runs alone: recompute them with the current rules.
+    const saved = await loadResults(name);
+    // Fusion sweeps and comparisons derive from the runs' lists alone: recompute them with the
+    // current methods and rules (the offline fusion study needs no server).
+    const queries = (await loadQuerySet()).queries;
+    for (const run of saved.runs) {
+      if (!("rankings" in run) || run.rankings === undefined) continue;
+      const picked = new Set(run.rankings.map((r) => r.id));
+      run.fusion = scoreFusion(
+        queries.filter((q) => picked.has(q.id)),
+        run.rankings,
+        serverWeight(run.vars, run.observed),
+      );
+    }
     saved.comparisons = compareRuns(saved.runs);
-    await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(saved, null, 2)}\n`);
+    await saveResults(name, saved);
     await writeFile(join(RESULTS_DIR, `${name}.md`), renderEval(saved));
     log(`rendered bench/results/${name}.md from ${name}.json`);
     return;
@@ -160,7 +194,13 @@ async function main(): Promise<void> {
   for (const settings of options.runs) {
     log(`run: model ${settings.model}, passages ${settings.passages ?? "(default)"}`);
     try {
-      const measured = await measure(settings, set, options.corpus, options.drainTimeoutMs);
+      const measured = await measure(
+        settings,
+        set,
+        options.corpus,
+        options.drainTimeoutMs,
+        options.keepState,
+      );
       runs.push(measured.run);
       titles = measured.titles;
     } catch (error) {
@@ -191,7 +231,7 @@ async function main(): Promise<void> {
     comparisons: compareRuns(runs),
   };
   const markdown = renderEval(results);
-  await writeFile(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  await saveResults(name, results);
   await writeFile(join(RESULTS_DIR, `${name}.md`), markdown);
   process.stdout.write(markdown);
   log(`results: bench/results/${name}.json and .md`);

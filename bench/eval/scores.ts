@@ -1,8 +1,10 @@
 /**
  * Scores one run: nDCG@10, recall@10 and MRR@10 per search mode over groups of queries (all,
- * deep, shallow, tune, heldout), and the offline sweep of weighted reciprocal rank fusion whose
- * weight is picked on the `tune` part only and then reported on `heldout`.
+ * deep, shallow, tune, heldout), and offline sweeps of fusion methods over the server's keyword
+ * and semantic lists, each method's weight picked on the `tune` part only and then reported on
+ * `heldout`.
  */
+import { fuseScores } from "../../src/search/fuse-scores.js";
 import { fixed } from "../lib/stats.js";
 import { mean, ndcgAt, recallAt, reciprocalRankAt, weightedRrf } from "./metrics.js";
 import type { EvalQuery } from "./query-set.js";
@@ -22,7 +24,7 @@ export interface GroupScores {
   modes: Record<Mode, Figures>;
 }
 
-/** One weight of the fusion sweep. */
+/** One weight of a fusion sweep. */
 export interface SweepPoint {
   /** Weight of the semantic list; the keyword list gets 1 − w. */
   semanticWeight: number;
@@ -30,19 +32,31 @@ export interface SweepPoint {
   tuneDeepNdcg: number;
 }
 
-/** The fusion tuned on `tune`, judged on `heldout`. */
-export interface FusionScores {
+/** One fusion method, swept on `tune`, judged at its best weight on `heldout`. */
+export interface MethodScores {
+  id: string;
+  name: string;
   sweep: SweepPoint[];
   best: number;
+  /** nDCG@10 on `tune` at the best weight. */
+  tuneNdcg: number;
+  heldout: Figures;
+}
+
+/** The fusion methods compared offline, and the server's own figures beside them. */
+export interface FusionScores {
+  methods: MethodScores[];
   heldout: {
-    fused: Figures;
     keyword: Figures;
     semantic: Figures;
     serverHybrid: Figures;
     queries: number;
   };
-  /** Top-10 lists of the equal-weight offline fusion identical to the server's hybrid ones. */
-  equalWeightMatchesServer: { identical: number; of: number };
+  /**
+   * Top-10 lists of the server's method (score fusion) at the weight the server ran with that are
+   * identical to the server's own hybrid top 10: the offline sweep measures what the server does.
+   */
+  serverMatch: { weight: number; identical: number; of: number };
 }
 
 /** Per query: nDCG@10 of each mode, and the answer entry's rank per mode (null if not in the top 10). */
@@ -62,8 +76,8 @@ const GROUPS: [string, Pick][] = [
   ["heldout, deep", (q) => q.split === "heldout" && q.deep],
 ];
 
-/** The sweep's weights: 0, 0.1, …, 1. */
-export const SWEEP_WEIGHTS = Array.from({ length: 11 }, (_, i) => i / 10);
+/** The sweep's weights: 0, 0.05, …, 1. */
+export const SWEEP_WEIGHTS = Array.from({ length: 21 }, (_, i) => i / 20);
 
 function figures(pairs: { ranking: string[]; q: EvalQuery }[]): Figures {
   return {
@@ -89,11 +103,45 @@ function joined(queries: readonly EvalQuery[], rankings: readonly QueryRankings[
   });
 }
 
-const fuse = (r: QueryRankings, w: number) =>
-  weightedRrf([
-    { ranking: r.deep.keyword, weight: 1 - w },
-    { ranking: r.deep.semantic, weight: w },
-  ]);
+/** A fusion of one query's deep keyword and semantic lists at semantic weight `w`. */
+type Fuse = (r: QueryRankings, w: number) => string[];
+
+const rrf =
+  (k: number): Fuse =>
+  (r, w) =>
+    weightedRrf(
+      [
+        { ranking: r.deep.keyword, weight: 1 - w },
+        { ranking: r.deep.semantic, weight: w },
+      ],
+      k,
+    );
+
+const scored = (keys: string[], scores: number[]) =>
+  keys.map((key, i) => ({ key, score: scores[i] ?? 0 }));
+
+/** The server's hybrid (src/search/fuse-scores.ts) over the lists the server returned. */
+const serverFusion: Fuse = (r, w) =>
+  fuseScores(
+    scored(r.deep.keyword, r.deepScores.keyword),
+    scored(r.deep.semantic, r.deepScores.semantic),
+    w,
+  ).map((f) => f.key);
+
+/** The methods compared; the last is what the server runs. */
+export const FUSION_METHODS: { id: string; name: string; fuse: Fuse }[] = [
+  {
+    id: "rrf-60",
+    name: "weighted reciprocal rank fusion, k = 60 (the earlier hybrid)",
+    fuse: rrf(60),
+  },
+  { id: "rrf-10", name: "weighted reciprocal rank fusion, k = 10", fuse: rrf(10) },
+  {
+    id: "scores",
+    name: "normalised score fusion (bm25 / best; cosine from rank 50 to best → 0–1): the server's hybrid",
+    fuse: serverFusion,
+  },
+];
 
 /** Figures per group and mode. */
 export function scoreGroups(
@@ -131,43 +179,53 @@ export function scoreQueries(
 }
 
 /**
- * Sweeps the semantic weight on `tune`, picks the best (the lowest weight among equals, so a tie
- * favours keyword), and reports it on `heldout` beside keyword, semantic and the server's hybrid.
+ * Sweeps each method's semantic weight on `tune`, picks its best (the lowest weight among equals,
+ * so a tie favours keyword), and reports it on `heldout` beside keyword, semantic and the
+ * server's hybrid. `serverWeight` is the weight the server's hybrid ran with.
  */
 export function scoreFusion(
   queries: readonly EvalQuery[],
   rankings: readonly QueryRankings[],
+  serverWeight: number,
 ): FusionScores {
   const all = joined(queries, rankings);
   const tune = all.filter(({ q }) => q.split === "tune");
   const heldout = all.filter(({ q }) => q.split === "heldout");
-  const ndcgOf = (members: typeof all, w: number) =>
-    fixed(mean(members.map(({ q, r }) => ndcgAt(fuse(r, w), q.relevant, SCORED_DEPTH))), 4);
-  const sweep = SWEEP_WEIGHTS.map((w) => ({
-    semanticWeight: w,
-    tuneNdcg: ndcgOf(tune, w),
-    tuneDeepNdcg: ndcgOf(
-      tune.filter(({ q }) => q.deep),
-      w,
-    ),
-  }));
-  const best = sweep.reduce((a, b) => (b.tuneNdcg > a.tuneNdcg ? b : a)).semanticWeight;
   const on = (ranking: (r: QueryRankings) => string[]) =>
     figures(heldout.map(({ q, r }) => ({ q, ranking: ranking(r) })));
+  const methods = FUSION_METHODS.map(({ id, name, fuse }): MethodScores => {
+    const ndcgOf = (members: typeof all, w: number) =>
+      fixed(mean(members.map(({ q, r }) => ndcgAt(fuse(r, w), q.relevant, SCORED_DEPTH))), 4);
+    const sweep = SWEEP_WEIGHTS.map((w) => ({
+      semanticWeight: w,
+      tuneNdcg: ndcgOf(tune, w),
+      tuneDeepNdcg: ndcgOf(
+        tune.filter(({ q }) => q.deep),
+        w,
+      ),
+    }));
+    const best = sweep.reduce((a, b) => (b.tuneNdcg > a.tuneNdcg ? b : a));
+    return {
+      id,
+      name,
+      sweep,
+      best: best.semanticWeight,
+      tuneNdcg: best.tuneNdcg,
+      heldout: on((r) => fuse(r, best.semanticWeight)),
+    };
+  });
   const identical = all.filter(({ r }) => {
-    const fused = fuse(r, 0.5).slice(0, SCORED_DEPTH);
+    const fused = serverFusion(r, serverWeight).slice(0, SCORED_DEPTH);
     return fused.length === r.top.hybrid.length && fused.every((key, i) => key === r.top.hybrid[i]);
   }).length;
   return {
-    sweep,
-    best,
+    methods,
     heldout: {
-      fused: on((r) => fuse(r, best)),
       keyword: on((r) => r.top.keyword),
       semantic: on((r) => r.top.semantic),
       serverHybrid: on((r) => r.top.hybrid),
       queries: heldout.length,
     },
-    equalWeightMatchesServer: { identical, of: all.length },
+    serverMatch: { weight: serverWeight, identical, of: all.length },
   };
 }

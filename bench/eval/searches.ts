@@ -28,6 +28,11 @@ export interface QueryRankings {
   top: Record<Mode, string[]>;
   /** Keyword and semantic rankings at {@link FUSION_DEPTH}. */
   deep: { keyword: string[]; semantic: string[] };
+  /**
+   * The server's score of each key of `deep` (same order): keyword −bm25, semantic cosine of the
+   * best passage (plus its multi-passage bonus). What score-based fusions are measured on offline.
+   */
+  deepScores: { keyword: number[]; semantic: number[] };
 }
 
 /** What the search answers said about the server, over all queries. */
@@ -44,6 +49,7 @@ export interface SearchFacts {
 interface Hit {
   kb_name: string;
   id: string;
+  score: number;
   passage?: unknown;
 }
 interface Answer {
@@ -61,7 +67,7 @@ export async function runSearches(
   let semantic = true;
   let passageResults = 0;
   let results = 0;
-  const search = async (q: string, mode: Mode, limit: number): Promise<string[]> => {
+  const search = async (q: string, mode: Mode, limit: number): Promise<Hit[]> => {
     const params = new URLSearchParams({ q, mode, limit: String(limit) });
     const answer = await api.json<Answer>("GET", `/api/search?${params}`);
     if (mode !== "keyword") {
@@ -70,21 +76,23 @@ export async function runSearches(
       results += answer.results.length;
       passageResults += answer.results.filter((r) => r.passage !== undefined).length;
     }
-    return answer.results.map((r) => `${r.kb_name}/${r.id}`);
+    return answer.results;
   };
+  const keys = (hits: Hit[]) => hits.map((r) => `${r.kb_name}/${r.id}`);
   const rankings: QueryRankings[] = [];
   for (const q of queries) {
+    const top = {
+      keyword: keys(await search(q.query, "keyword", SCORED_DEPTH)),
+      semantic: keys(await search(q.query, "semantic", SCORED_DEPTH)),
+      hybrid: keys(await search(q.query, "hybrid", SCORED_DEPTH)),
+    };
+    const keyword = await search(q.query, "keyword", FUSION_DEPTH);
+    const semantic = await search(q.query, "semantic", FUSION_DEPTH);
     rankings.push({
       id: q.id,
-      top: {
-        keyword: await search(q.query, "keyword", SCORED_DEPTH),
-        semantic: await search(q.query, "semantic", SCORED_DEPTH),
-        hybrid: await search(q.query, "hybrid", SCORED_DEPTH),
-      },
-      deep: {
-        keyword: await search(q.query, "keyword", FUSION_DEPTH),
-        semantic: await search(q.query, "semantic", FUSION_DEPTH),
-      },
+      top,
+      deep: { keyword: keys(keyword), semantic: keys(semantic) },
+      deepScores: { keyword: keyword.map((r) => r.score), semantic: semantic.map((r) => r.score) },
     });
   }
   return { rankings, facts: { models: [...models], semantic, passageResults, results } };

@@ -107,6 +107,8 @@ export async function openSession(options: {
   corpusDir: string;
   drainTimeoutMs: number;
   log: (line: string) => void;
+  /** Leave the state directory (D1, passages, vectors) on disk for offline study. */
+  keepState?: boolean;
 }): Promise<EvalSession> {
   const { settings, set, corpusDir, log } = options;
   const stateDir = await mkdtemp(join(tmpdir(), "pyrite-eval-"));
@@ -117,7 +119,8 @@ export async function openSession(options: {
   const close = async () => {
     api.close();
     await server.stop();
-    await rm(stateDir, { recursive: true, force: true });
+    if (options.keepState) log(`state kept in ${stateDir}`);
+    else await rm(stateDir, { recursive: true, force: true });
   };
   try {
     const t0 = performance.now();

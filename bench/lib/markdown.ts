@@ -123,20 +123,24 @@ export function renderMarkdown(results: BenchResults): string {
   if (fresh) {
     out.push(
       table(
-        ["On an idle server (ms)", "p50", "p95"],
+        ["One-section edit of a long note, idle server (ms)", "p50", "p95"],
         [
           [
-            "write acknowledged → embed_complete on /ws",
+            "edit acknowledged → embed_complete on /ws",
             f1(fresh.ackToEventMs.p50),
             f1(fresh.ackToEventMs.p95),
           ],
           [
-            "raw single-text embed (same texts)",
+            "raw embed of the edited passage (with its context)",
             f1(fresh.rawSingleEmbedMs.p50),
             f1(fresh.rawSingleEmbedMs.p95),
           ],
         ],
       ),
+      "",
+      `A ${fresh.note.sections}-section note (~${fresh.note.sectionWords} words a section, ${fresh.note.passages} passages), ` +
+        `one section rewritten per sample (${fresh.samples} samples): each edit re-embedded at most ` +
+        `${fresh.passagesEmbedded.max} passage(s) (p50 ${fresh.passagesEmbedded.p50}); the client-side split changed at most ${fresh.passagesChangedMax}.`,
     );
   } else out.push(failed("freshness", results.scenarios.freshness) ?? "");
 

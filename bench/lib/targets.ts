@@ -41,15 +41,21 @@ export function judgeTargets(results: Omit<BenchResults, "targets">): TargetResu
     targets.push(missing("drain", "pipeline drain ≥ 0.85 × raw embedder throughput"));
   }
   const fresh = ok(results.scenarios.freshness);
+  const freshTarget =
+    "one-section edit of a long note: ≤ 2 passages re-embedded, and freshness p50 ≤ raw embed of the edited passage p50 + 25 ms";
   targets.push(
     fresh
       ? {
           id: "freshness",
-          target: "freshness p50 ≤ raw single-text embed p50 + 25 ms",
-          figure: `${ms(fresh.ackToEventMs.p50)} vs ${ms(fresh.rawSingleEmbedMs.p50)} + 25 (pipeline adds ${ms(fresh.overheadP50Ms)})`,
-          met: fresh.ackToEventMs.p50 <= fresh.rawSingleEmbedMs.p50 + 25,
+          target: freshTarget,
+          figure:
+            `${ms(fresh.ackToEventMs.p50)} vs ${ms(fresh.rawSingleEmbedMs.p50)} + 25 (pipeline adds ${ms(fresh.overheadP50Ms)}); ` +
+            `at most ${fresh.passagesEmbedded.max} of ${fresh.note.passages} passages re-embedded`,
+          met:
+            fresh.passagesEmbedded.max <= 2 &&
+            fresh.ackToEventMs.p50 <= fresh.rawSingleEmbedMs.p50 + 25,
         }
-      : missing("freshness", "freshness p50 ≤ raw single-text embed p50 + 25 ms"),
+      : missing("freshness", freshTarget),
   );
   const search = ok(results.scenarios.search);
   const largest = search?.sizes[search.sizes.length - 1];

@@ -64,7 +64,9 @@ const searchInput = z.strictObject({
   mode: z
     .enum(["keyword", "semantic", "hybrid"])
     .default("hybrid")
-    .describe("keyword = FTS5 bm25; semantic = vectors; hybrid = reciprocal rank fusion of both"),
+    .describe(
+      "keyword = FTS5 bm25; semantic = vectors; hybrid = weighted sum of both normalised scores",
+    ),
   limit: z.number().int().min(1).max(limits.searchLimit).default(10),
   offset: z.number().int().min(0).max(limits.searchOffset).default(0),
 });

@@ -1,7 +1,7 @@
 /**
  * Keyword (FTS5, bm25), semantic (entries ranked by their best passage, by cosine over the active
- * model's passage vectors) and hybrid (weighted reciprocal rank fusion, k = 60) search. Semantic
- * and hybrid results carry the passage that matched.
+ * model's passage vectors) and hybrid (a weighted sum of the two scores, each normalised on its
+ * own list: fuse-scores.ts) search. Semantic and hybrid results carry the passage that matched.
  *
  * Every read is bounded by bytes as well as rows: candidates are keys and scores only, snippets
  * (which make FTS5 read and tokenize the whole body) are computed for the returned page only, and
@@ -20,6 +20,7 @@ import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
 import { entryKey } from "../storage/entry-keys";
 import { getPassageSpans } from "../storage/passages";
 import { ftsMatch, queryTerms } from "./fts-query";
+import { fuseScores, SEMANTIC_REFERENCE_RANK } from "./fuse-scores";
 import type { SearchQuery } from "./query";
 import { rankByBestPassage } from "./rank-passages";
 import { type VectorIndex, vectorIndexFor } from "./vector-index";
@@ -27,9 +28,11 @@ import { type VectorIndex, vectorIndexFor } from "./vector-index";
 /** Weighting of title, summary and body in bm25 (lower rank is better). */
 const BM25 = sql`bm25(entries_fts, 10.0, 4.0, 1.0)`;
 const SNIPPET = sql`snippet(entries_fts, -1, '[', ']', '…', 16)`;
-const RRF_K = 60;
-/** How deep each list goes before fusion (beyond the page asked for). */
-const FUSION_DEPTH = 50;
+/**
+ * How deep each list goes before fusion (beyond the page asked for): at least the semantic
+ * reference rank, so an entry's fused score does not depend on the page it is on.
+ */
+const FUSION_DEPTH = SEMANTIC_REFERENCE_RANK;
 /** Length of an excerpt (the snippet of a result without a keyword match). */
 const EXCERPT_CHARS = 200;
 /** Characters of the body read for an excerpt: room for whitespace runs that collapse. */
@@ -54,7 +57,7 @@ type KeywordHits = { hits: Hit[]; match: string | null };
 
 export class SearchService {
   /**
-   * `hybridSemanticWeight` weighs the semantic list in hybrid fusion (the keyword list gets the
+   * `hybridSemanticWeight` weighs the semantic score in hybrid fusion (the keyword score gets the
    * rest); with an embedder that is not semantic, hybrid is keyword search.
    */
   constructor(
@@ -102,10 +105,7 @@ export class SearchService {
     // Word overlap (`hash`) ranks worse than bm25 over the same words: hybrid is then keyword.
     const weight =
       "semantic" in semantic.facts && semantic.facts.semantic ? this.hybridSemanticWeight : 0;
-    const page = fuse([
-      { hits: keyword.hits, weight: 1 - weight },
-      { hits: semantic.hits, weight },
-    ]).slice(q.offset, want);
+    const page = fuse(keyword.hits, semantic.hits, weight).slice(q.offset, want);
     await this.addSnippets(page, keyword.match);
     return { ...base, ...semantic.facts, results: await this.materialize(page, semantic.finder) };
   }
@@ -277,24 +277,27 @@ function unavailable(message: string): ApiError {
   return new ApiError(503, "embedder_unavailable", message);
 }
 
-/** Weighted reciprocal rank fusion: each list contributes weight / (k + rank). */
-function fuse(lists: { hits: Hit[]; weight: number }[]): Hit[] {
-  const fused = new Map<string, Hit>();
-  for (const { hits, weight } of lists) {
-    if (weight <= 0) continue;
-    hits.forEach((hit, rank) => {
-      const key = entryKey(hit.kbName, hit.entryId);
-      const prior = fused.get(key);
-      const add = weight / (RRF_K + rank + 1);
-      if (prior) {
-        prior.score += add;
-        prior.snippet ??= hit.snippet;
-        prior.rowid ??= hit.rowid;
-        prior.seq ??= hit.seq;
-      } else fused.set(key, { ...hit, score: add });
-    });
+/**
+ * Hybrid's ranking (fuse-scores.ts) over search hits: each result keeps its keyword hit's row
+ * (for its snippet) and its semantic hit's passage.
+ */
+function fuse(keyword: Hit[], semantic: Hit[], semanticWeight: number): Hit[] {
+  const keyOf = (hit: Hit) => entryKey(hit.kbName, hit.entryId);
+  const hits = new Map<string, Hit>();
+  for (const hit of [...keyword, ...semantic]) {
+    const prior = hits.get(keyOf(hit));
+    if (!prior) hits.set(keyOf(hit), { ...hit });
+    else {
+      prior.snippet ??= hit.snippet;
+      prior.rowid ??= hit.rowid;
+      prior.seq ??= hit.seq;
+    }
   }
-  return [...fused.values()].sort((a, b) => b.score - a.score);
+  const scored = (list: Hit[]) => list.map((hit) => ({ key: keyOf(hit), score: hit.score }));
+  return fuseScores(scored(keyword), scored(semantic), semanticWeight).flatMap((fused) => {
+    const hit = hits.get(fused.key);
+    return hit ? [{ ...hit, score: fused.score }] : [];
+  });
 }
 
 /** The summary, or else the body's head, on one line (whitespace runs collapsed). */

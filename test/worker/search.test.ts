@@ -112,6 +112,17 @@ describe("semantic and hybrid search", () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 
+  it("with a non-semantic embedder, hybrid is keyword search, page by page", async () => {
+    for (const page of ["limit=5&offset=0", "limit=5&offset=5", "limit=4&offset=9"]) {
+      const q = `q=${encodeURIComponent("compost 7 zebra")}&kb=pages&${page}`;
+      const keyword = await search(`${q}&mode=keyword`);
+      const hybrid = await search(`${q}&mode=hybrid`);
+      expect(hybrid.semantic).toBe(false);
+      expect(hybrid.results.length).toBeGreaterThan(0);
+      expect(hybrid.results.map((r) => r.id)).toEqual(keyword.results.map((r) => r.id));
+    }
+  });
+
   it("semantic pages do not overlap", async () => {
     const first = await search("q=garden&kb=pages&mode=semantic&limit=6&offset=0");
     const second = await search("q=garden&kb=pages&mode=semantic&limit=6&offset=6");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EvalQuery } from "../../../bench/eval/query-set.js";
-import { scoreFusion, scoreGroups } from "../../../bench/eval/scores.js";
+import { FUSION_METHODS, scoreFusion, scoreGroups } from "../../../bench/eval/scores.js";
 import type { QueryRankings } from "../../../bench/eval/searches.js";
 
 const query = (id: string, split: "tune" | "heldout", deep: boolean): EvalQuery => ({
@@ -26,11 +26,16 @@ function rankings(id: string, foundBy: "keyword" | "semantic"): QueryRankings {
       hybrid: keyword.slice(0, 10),
     },
     deep: { keyword, semantic },
+    // Scores fall with rank, as the server's do.
+    deepScores: {
+      keyword: keyword.map((_, i) => 10 - i / 2),
+      semantic: semantic.map((_, i) => 0.8 - i / 100),
+    },
   };
 }
 
 describe("scoreFusion", () => {
-  it("picks the weight on tune only, then reports it on heldout", () => {
+  it("picks each method's weight on tune only, then reports it on heldout", () => {
     // Tune: only semantic finds the answers. Heldout: only keyword does.
     const queries = [
       query("t1", "tune", true),
@@ -42,18 +47,39 @@ describe("scoreFusion", () => {
       rankings("t2", "semantic"),
       rankings("h1", "keyword"),
     ];
-    const fusion = scoreFusion(queries, ranked);
-    expect(fusion.best).toBe(1);
-    expect(fusion.sweep.find((p) => p.semanticWeight === 1)?.tuneNdcg).toBe(1);
-    expect(fusion.sweep.find((p) => p.semanticWeight === 0)?.tuneNdcg).toBe(0);
+    const fusion = scoreFusion(queries, ranked, 0.25);
+    expect(fusion.methods.map((m) => m.id)).toEqual(FUSION_METHODS.map((m) => m.id));
+    for (const method of fusion.methods) {
+      expect(method.sweep.find((p) => p.semanticWeight === 1)?.tuneNdcg).toBe(1);
+      expect(method.sweep.find((p) => p.semanticWeight === 0)?.tuneNdcg).toBe(0);
+      expect(method.tuneNdcg).toBe(1);
+      // The lowest weight that reaches the best tune figure.
+      const first = method.sweep.find((p) => p.tuneNdcg === 1);
+      expect(method.best).toBe(first?.semanticWeight);
+    }
+    // Weight 1 is semantic alone, which misses the heldout answer.
+    const rrf = fusion.methods.find((m) => m.id === "rrf-60");
+    expect(rrf?.best).toBe(1);
+    expect(rrf?.heldout.ndcg).toBe(0);
     expect(fusion.heldout.queries).toBe(1);
-    expect(fusion.heldout.fused.ndcg).toBe(0);
     expect(fusion.heldout.keyword.ndcg).toBe(1);
   });
 
   it("breaks a tie toward keyword", () => {
-    const fusion = scoreFusion([query("t1", "tune", true)], [rankings("t1", "keyword")]);
-    expect(fusion.best).toBe(0);
+    const fusion = scoreFusion([query("t1", "tune", true)], [rankings("t1", "keyword")], 0.25);
+    for (const method of fusion.methods) expect(method.best).toBe(0);
+  });
+
+  it("checks the server's method against the server's hybrid lists", () => {
+    // The fake server's hybrid is its keyword top 10: what score fusion gives at weight 0 only.
+    const queries = [query("a", "tune", true), query("b", "heldout", false)];
+    const ranked = [rankings("a", "keyword"), rankings("b", "semantic")];
+    expect(scoreFusion(queries, ranked, 0).serverMatch).toEqual({
+      weight: 0,
+      identical: 2,
+      of: 2,
+    });
+    expect(scoreFusion(queries, ranked, 1).serverMatch.identical).toBe(0);
   });
 });
 

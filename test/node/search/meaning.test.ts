@@ -90,3 +90,31 @@ describe("semantic search with the bundled model", () => {
     expect(answer.results).toEqual([]);
   });
 });
+
+describe("hybrid search with the bundled model", () => {
+  const hybrid = (q: string) =>
+    api<SearchResponse>(
+      server.url,
+      "GET",
+      `/api/search?q=${encodeURIComponent(q)}&kb=home&mode=hybrid&limit=5`,
+    );
+
+  it("extends keyword search: a paraphrase no keyword matches still finds its note", async () => {
+    const answer = await hybrid("furnace warmth");
+    expect(answer.semantic).toBe(true);
+    expect(answer.degraded).toBeNull();
+    const [top] = answer.results;
+    expect(top?.id).toBe("household-upkeep");
+    expect(top?.passage?.heading_path).toEqual(["Heating"]);
+  });
+
+  it("keeps the keyword match first, with the passage nearest the query", async () => {
+    const answer = await hybrid("slates gutter");
+    const [top, ...rest] = answer.results;
+    expect(top?.id).toBe("household-upkeep");
+    expect(top?.passage?.heading_path).toEqual(["Roof"]);
+    // The notes with no keyword match follow it, ranked by meaning, never above it.
+    expect(rest.map((r) => r.id).sort()).toEqual(["kitchen-notebook", "travel-log"]);
+    for (const r of rest) expect(r.score).toBeLessThan(top?.score ?? 0);
+  });
+});
