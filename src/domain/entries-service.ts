@@ -21,6 +21,8 @@ import {
   updateEntryIfVersion,
 } from "../storage/entries";
 import { dequeueIfNoEntry, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
+import { passageSetOf, readPassageSet } from "../storage/vector-reads";
+import type { VectorStore } from "../vectors/vector-store";
 import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
 import type { EmbedNotifier } from "./embed-notifier";
@@ -53,6 +55,8 @@ export interface EmbeddingView {
 /** Everything the service needs, wired by the composition root. */
 export interface EntriesDeps {
   db: Db;
+  /** Where passage vectors are searched: told of deletes, and of sets committed here. */
+  vectors: VectorStore;
   settings: Settings;
   notifier: EmbedNotifier;
   embedder: () => Embedder;
@@ -188,7 +192,10 @@ export class EntriesService {
     }
     // The queue row and vector go only if the entry did: a guarded delete that found a newer
     // version leaves all three in place.
-    const [deleted] = await runAtomic(db, [
+    // The set read first, in the same batch, is the one the delete removes: the vector store is
+    // told which passages to drop.
+    const [set, deleted] = await runAtomic(db, [
+      readPassageSet(kbName, id),
       deleteEntryRow(db, kbName, id, read),
       dequeueIfNoEntry(kbName, id),
       deleteVectorIfNoEntry(kbName, id),
@@ -209,6 +216,16 @@ export class EntriesService {
       embedded_at: null,
     };
     this.deps.defer(this.deps.notifier.afterWrite([message], false));
+    const previous = passageSetOf(set?.results);
+    if (previous) {
+      // After the response, like the events: D1 no longer has the entry, so search drops any
+      // hit the store still returns for it; a failure here leaves vectors search ignores.
+      this.deps.defer(
+        this.deps.vectors
+          .deleteEntries([{ kbName, entryId: id, previous }])
+          .catch((err: unknown) => console.error("could not delete vectors", kbName, id, err)),
+      );
+    }
   }
 
   /** One entry with its embedding's state. */
@@ -290,7 +307,7 @@ export class EntriesService {
   private async embedNow(row: EntryRow) {
     const { db, settings } = this.deps;
     const { claimed, outcome, events } = await embedNow(
-      roundContext(db, this.deps.embedder(), settings, this.now),
+      roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now),
       settings.leaseMs,
       { entry: row },
     );

@@ -12,11 +12,14 @@ import { ApiError } from "../errors";
 import { limits } from "../model/limits";
 import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
+import type { VectorStore } from "../vectors/vector-store";
 import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
 import type { IndexWorker } from "./index-worker";
 
 export interface IndexDeps {
   db: Db;
+  /** Where passage vectors are searched: told of sets committed here; asked what is searchable. */
+  vectors: VectorStore;
   settings: Settings;
   embedder: () => Embedder;
   /** The EmbedWorker, or null where none runs. */
@@ -118,7 +121,7 @@ export class IndexService {
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
     return roundResult(
-      await embedNow(roundContext(db, this.deps.embedder(), settings, this.now), settings.leaseMs, {
+      await embedNow(roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now), settings.leaseMs, {
         due: limit,
       }),
     );

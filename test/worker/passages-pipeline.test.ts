@@ -5,6 +5,7 @@ import { readSettings } from "../../src/config";
 import { processClaimed, processEntries, roundContext } from "../../src/embedding/embed-round";
 import { selectEmbedder } from "../../src/select-embedder";
 import { openDb } from "../../src/storage/db";
+import { IsolateStore } from "../../src/vectors/isolate-store";
 import { claimDue, claimDueWithEntries } from "../../src/storage/queue";
 import {
   createEntry,
@@ -20,7 +21,7 @@ import {
 const settings = readSettings(env);
 const db = openDb(env.DB);
 const context = (passages = true) => ({
-  ...roundContext(db, selectEmbedder(env, settings), settings),
+  ...roundContext(db, new IsolateStore(db), selectEmbedder(env, settings), settings),
   passages,
 });
 
