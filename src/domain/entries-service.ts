@@ -21,9 +21,9 @@ import {
   updateEntryIfVersion,
 } from "../storage/entries";
 import { dequeueIfNoEntry, dequeueIfStale, enqueue, getQueueRow } from "../storage/queue";
+import type { EntryRow } from "../storage/schema";
 import { passageSetOf, readPassageSet } from "../storage/vector-reads";
 import type { VectorStore } from "../vectors/vector-store";
-import type { EntryRow } from "../storage/schema";
 import { contentHash } from "./content";
 import type { EmbedNotifier } from "./embed-notifier";
 import { type Entry, toEntry, toListItem, toRowFields } from "./entry";

@@ -12,8 +12,8 @@ import { ApiError } from "../errors";
 import { limits } from "../model/limits";
 import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
-import type { VectorStore } from "../vectors/vector-store";
 import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
+import type { VectorStore } from "../vectors/vector-store";
 import type { IndexWorker } from "./index-worker";
 
 export interface IndexDeps {
@@ -45,13 +45,21 @@ export class IndexService {
         }),
       this.workerStatus(),
     ]);
-    return readEmbedStatus(this.deps.db, {
+    const status = await readEmbedStatus(this.deps.db, {
       kb,
       now: this.now(),
       info,
       worker,
       embedMode: this.deps.settings.embedMode,
     });
+    // Embedded (committed in D1) is not yet searchable while the vector store catches up.
+    status.vector_store = info
+      ? await this.deps.vectors.searchability(fingerprintKey(info.model)).catch((err: unknown) => {
+          console.error("vector store unavailable", err);
+          return null;
+        })
+      : null;
+    return status;
   }
 
   /**
@@ -121,9 +129,13 @@ export class IndexService {
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
     return roundResult(
-      await embedNow(roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now), settings.leaseMs, {
-        due: limit,
-      }),
+      await embedNow(
+        roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now),
+        settings.leaseMs,
+        {
+          due: limit,
+        },
+      ),
     );
   }
 }

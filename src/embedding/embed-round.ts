@@ -20,8 +20,6 @@ import {
   stagePassageVector,
 } from "../storage/embeddings";
 import { getEntryRowsByKeys } from "../storage/entries";
-import { passageSetOf, readPassageSet } from "../storage/vector-reads";
-import type { CommittedSet, VectorStore } from "../vectors/vector-store";
 import {
   type ClaimedRow,
   dequeue,
@@ -31,6 +29,8 @@ import {
   releaseClaim,
   requeueDone,
 } from "../storage/queue";
+import { passageSetOf, readPassageSet } from "../storage/vector-reads";
+import type { CommittedSet, VectorStore } from "../vectors/vector-store";
 import { backoffMs } from "./backoff";
 import { type Deadline, embedDeadline } from "./deadline";
 import { addressedPassages, type PassagePlan, planPassages } from "./plan-passages";

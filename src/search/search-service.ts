@@ -17,10 +17,10 @@ import { withTimeout } from "../shared/timeout";
 import type { Db } from "../storage/db";
 import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
 import { getPassageSpans } from "../storage/passages";
-import { ftsMatch, queryTerms } from "./fts-query";
-import type { SearchQuery } from "./query";
 import { nearestPassages } from "../vectors/nearest-passage";
 import type { VectorStore } from "../vectors/vector-store";
+import { ftsMatch, queryTerms } from "./fts-query";
+import type { SearchQuery } from "./query";
 import { rankByBestPassage } from "./rank-passages";
 
 /** The passage of an entry that matched a semantic or hybrid search. */

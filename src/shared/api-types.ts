@@ -100,6 +100,19 @@ export interface EmbedStatus {
   provider: string | null;
   semantic: boolean;
   embed_mode: string;
+  /**
+   * Where passage vectors are searched (`isolate` or `vectorize`): passages committed in D1
+   * (`embedded`) against those the store answers from (`searchable`); `pending` while it catches
+   * up (Vectorize applies mutations asynchronously). Null when the embedder or the store is
+   * unavailable. Totals, not per KB.
+   */
+  vector_store?: {
+    store: "isolate" | "vectorize";
+    embedded: number;
+    searchable: number;
+    pending: boolean;
+    pending_mutation: string | null;
+  } | null;
 }
 
 /** One synchronous batch of `POST /api/index/embed`. */

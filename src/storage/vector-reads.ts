@@ -94,11 +94,7 @@ export function passageSetOf(
 }
 
 /** Entries with a committed set of `model` (in one KB, or all), from the status counts. */
-export async function countEntriesWithVectors(
-  db: Db,
-  model: string,
-  kb?: string,
-): Promise<number> {
+export async function countEntriesWithVectors(db: Db, model: string, kb?: string): Promise<number> {
   const row = await db.get<{ n: number | null }>(sql`
     SELECT sum(n) AS n FROM status_counts
      WHERE metric = 'vectors' AND model = ${model}

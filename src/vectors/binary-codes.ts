@@ -164,7 +164,11 @@ export class BinaryCodes {
   private keyOf(slot: number): PassageKey {
     const key = this.entryKeys[this.entryOfSlot[slot] ?? 0] ?? "";
     const sep = key.indexOf("\u0000");
-    return { kbName: key.slice(0, sep), entryId: key.slice(sep + 1), seq: this.seqOfSlot[slot] ?? 0 };
+    return {
+      kbName: key.slice(0, sep),
+      entryId: key.slice(sep + 1),
+      seq: this.seqOfSlot[slot] ?? 0,
+    };
   }
 
   private entryFor(kbName: string, entryId: string, setAt: number): number {

@@ -52,7 +52,12 @@ export function rescore(
   const wanted = new Set(candidates.map((c) => `${c.kbName}\u0000${c.entryId}\u0000${c.seq}`));
   return vectors
     .filter((v) => wanted.has(`${v.kbName}\u0000${v.entryId}\u0000${v.seq}`))
-    .map((v) => ({ kbName: v.kbName, entryId: v.entryId, seq: v.seq, score: cosine(query, v.vector) }))
+    .map((v) => ({
+      kbName: v.kbName,
+      entryId: v.entryId,
+      seq: v.seq,
+      score: cosine(query, v.vector),
+    }))
     .sort((a, b) => b.score - a.score)
     .slice(0, k);
 }

@@ -5,6 +5,7 @@
  * (`isolate-store.ts`, local and small deployments) and Cloudflare Vectorize
  * (`vectorize-store.ts`, deployed with a `VECTORIZE` binding). `select-vector-store.ts` picks one.
  */
+import type { EmbedStatus } from "../shared/api-types";
 
 /** One scored passage of an entry's committed set. */
 export interface PassageHit {
@@ -59,21 +60,10 @@ export interface VectorQuery {
 }
 
 /**
- * What can be searched now. `embedded` counts D1's committed passages of the model; `searchable`
- * what the store answers queries from. They differ while the store catches up (Vectorize applies
- * mutations asynchronously), and `pending` says so rather than pretending.
+ * What can be searched now: D1's committed passages against what the store answers from, and
+ * whether it is still catching up (the status's `vector_store`; see `EmbedStatus`).
  */
-export interface Searchability {
-  store: "isolate" | "vectorize";
-  /** Committed passages in D1 (of the active model; of every model for Vectorize). */
-  embedded: number;
-  /** Passage vectors the store answers from (Vectorize counts every model together). */
-  searchable: number;
-  /** True while the store has not caught up: a mutation not applied, or counts that differ. */
-  pending: boolean;
-  /** The last mutation sent that is not yet applied (Vectorize), for the status. */
-  pending_mutation: string | null;
-}
+export type Searchability = NonNullable<EmbedStatus["vector_store"]>;
 
 /** Where semantic search finds passages. */
 export interface VectorStore {

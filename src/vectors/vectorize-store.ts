@@ -81,7 +81,8 @@ export class VectorizeStore implements VectorStore {
       // retry after a refused upsert must send them all, and can't tell itself from an edit).
       for (const p of set.passages) {
         if (p.vector) upserts.push(await this.vector(set, p.seq, p.vector));
-        else unread.push({ kbName: set.kbName, entryId: set.entryId, seq: p.seq, model: set.model });
+        else
+          unread.push({ kbName: set.kbName, entryId: set.entryId, seq: p.seq, model: set.model });
       }
       if (previous) {
         // Places the new set no longer fills (or all of them, under another model).

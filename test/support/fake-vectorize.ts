@@ -64,6 +64,8 @@ export class FakeVectorize {
   readonly calls: FakeCall[] = [];
   /** Apply every mutation as it is made (a test of visibility turns this off). */
   autoApply = false;
+  /** The next this many mutations (upsert, insert, delete) fail, as a transient service error. */
+  failNextMutations = 0;
   private readonly applied = new Map<string, Stored>();
   private readonly pending: Mutation[] = [];
   private processedUpTo: string | null = null;
@@ -160,14 +162,18 @@ export class FakeVectorize {
     const level =
       options.returnMetadata === true ? "all" : options.returnMetadata || ("none" as const);
     const heavy = options.returnValues === true || level === "all";
-    const max = heavy ? FAKE_VECTORIZE_LIMITS.topKWithValuesOrAllMetadata : FAKE_VECTORIZE_LIMITS.topK;
+    const max = heavy
+      ? FAKE_VECTORIZE_LIMITS.topKWithValuesOrAllMetadata
+      : FAKE_VECTORIZE_LIMITS.topK;
     if (topK < 1 || topK > max) {
       throw new Error(
         `VECTOR_QUERY_ERROR: topK must be 1..${max}${heavy ? " with returnValues or returnMetadata 'all'" : ""}, got ${topK}`,
       );
     }
     if (vector.length !== this.dimensions) {
-      throw new Error(`VECTOR_QUERY_ERROR: query has ${vector.length} dimensions, index ${this.dimensions}`);
+      throw new Error(
+        `VECTOR_QUERY_ERROR: query has ${vector.length} dimensions, index ${this.dimensions}`,
+      );
     }
     const q = Float32Array.from(vector);
     const matches = [...this.applied.values()]
@@ -191,6 +197,10 @@ export class FakeVectorize {
   }
 
   private enqueue(mutation: Mutation): VectorizeAsyncMutation {
+    if (this.failNextMutations > 0) {
+      this.failNextMutations--;
+      throw new Error("VECTOR_UPSERT_ERROR (code = 1000): an internal error occurred (injected)");
+    }
     this.pending.push(mutation);
     if (this.autoApply) this.applyAll();
     return { mutationId: mutation.id };
@@ -204,7 +214,9 @@ export class FakeVectorize {
     }
     return vectors.map((v) => {
       if (bytes(v.id) > FAKE_VECTORIZE_LIMITS.idBytes) {
-        throw new Error(`VECTOR_UPSERT_ERROR: id over ${FAKE_VECTORIZE_LIMITS.idBytes} bytes: ${v.id}`);
+        throw new Error(
+          `VECTOR_UPSERT_ERROR: id over ${FAKE_VECTORIZE_LIMITS.idBytes} bytes: ${v.id}`,
+        );
       }
       if (v.values.length !== this.dimensions) {
         throw new Error(
@@ -226,7 +238,7 @@ export class FakeVectorize {
       const value = metadata[key];
       if (type === "string" && typeof value === "string") {
         out[key] = cutBytes(value, FAKE_VECTORIZE_LIMITS.indexedStringBytes);
-      } else if (typeof value === type) out[key] = value;
+      } else if (value !== undefined && typeof value === type) out[key] = value;
     }
     return out;
   }

@@ -5,8 +5,8 @@ import { readSettings } from "../../src/config";
 import { processClaimed, processEntries, roundContext } from "../../src/embedding/embed-round";
 import { selectEmbedder } from "../../src/select-embedder";
 import { openDb } from "../../src/storage/db";
-import { IsolateStore } from "../../src/vectors/isolate-store";
 import { claimDue, claimDueWithEntries } from "../../src/storage/queue";
+import { IsolateStore } from "../../src/vectors/isolate-store";
 import {
   createEntry,
   embedderStats,
