@@ -12,7 +12,7 @@
 
 import { mulberry32 } from "../../scripts/model/prng.js";
 import { BinaryCodes } from "../../src/vectors/binary-codes.js";
-import { rescore, rescoreDepth } from "../../src/vectors/isolate-index.js";
+import { rescore, rescoreDepth } from "../../src/vectors/rescore.js";
 import { summarize } from "../lib/stats.js";
 
 const entries = Number(process.argv[2] ?? 100_000);

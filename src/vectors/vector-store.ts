@@ -5,7 +5,7 @@
  * (`isolate-store.ts`, local and small deployments) and Cloudflare Vectorize
  * (`vectorize-store.ts`, deployed with a `VECTORIZE` binding). `select-vector-store.ts` picks one.
  */
-import type { EmbedStatus } from "../shared/api-types";
+import type { EmbedStatus } from "../shared/api-types.js";
 
 /** One scored passage of an entry's committed set. */
 export interface PassageHit {

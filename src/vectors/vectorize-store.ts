@@ -24,27 +24,13 @@ import type {
   VectorQuery,
   VectorStore,
 } from "./vector-store";
+import { VECTORIZE_LIMITS } from "./vectorize-limits";
 
 /** The part of the Vectorize (V2) binding this store uses. */
 export type VectorizeApi = Pick<
   Vectorize,
   "describe" | "query" | "upsert" | "deleteByIds" | "getByIds"
 >;
-
-/** Documented limits of a Vectorize index called from a Worker. */
-export const VECTORIZE_LIMITS = {
-  /** Vectors per `upsert`/`insert`, and ids per `deleteByIds`, from a Worker. */
-  vectorsPerMutation: 1000,
-  /** `topK` with `returnValues: false` and `returnMetadata` `"none"` or `"indexed"`. */
-  topK: 100,
-  /** `topK` with `returnValues: true` or `returnMetadata: "all"`. */
-  topKWithValuesOrAllMetadata: 20,
-  /** Bytes of a vector id. */
-  idBytes: 64,
-  dimensions: 1536,
-  /** Bytes of a string metadata value that an index keeps (and `"indexed"` returns). */
-  indexedStringBytes: 64,
-} as const;
 
 type Upsert = VectorizeVector;
 

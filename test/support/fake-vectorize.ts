@@ -14,17 +14,7 @@
  *   strings cut at 64 bytes.
  */
 import { cosine } from "../../src/vectors/cosine";
-
-/** Documented limits of the Workers binding. */
-export const FAKE_VECTORIZE_LIMITS = {
-  vectorsPerMutation: 1000,
-  topK: 100,
-  topKWithValuesOrAllMetadata: 20,
-  idBytes: 64,
-  dimensions: 1536,
-  metadataBytes: 10 * 1024,
-  indexedStringBytes: 64,
-} as const;
+import { VECTORIZE_LIMITS } from "../../src/vectors/vectorize-limits";
 
 type Metadata = Record<string, VectorizeVectorMetadata>;
 
@@ -77,8 +67,8 @@ export class FakeVectorize {
     /** Properties with a metadata index, and their type. */
     readonly metadataIndexes: Record<string, "string" | "number" | "boolean"> = {},
   ) {
-    if (dimensions > FAKE_VECTORIZE_LIMITS.dimensions) {
-      throw new Error(`VECTOR_INDEX_ERROR: dimensions over ${FAKE_VECTORIZE_LIMITS.dimensions}`);
+    if (dimensions > VECTORIZE_LIMITS.dimensions) {
+      throw new Error(`VECTOR_INDEX_ERROR: dimensions over ${VECTORIZE_LIMITS.dimensions}`);
     }
   }
 
@@ -137,9 +127,9 @@ export class FakeVectorize {
 
   async deleteByIds(ids: string[]): Promise<VectorizeAsyncMutation> {
     this.calls.push({ op: "deleteByIds", size: ids.length });
-    if (ids.length > FAKE_VECTORIZE_LIMITS.vectorsPerMutation) {
+    if (ids.length > VECTORIZE_LIMITS.vectorsPerMutation) {
       throw new Error(
-        `VECTOR_DELETE_ERROR: at most ${FAKE_VECTORIZE_LIMITS.vectorsPerMutation} ids per call, got ${ids.length}`,
+        `VECTOR_DELETE_ERROR: at most ${VECTORIZE_LIMITS.vectorsPerMutation} ids per call, got ${ids.length}`,
       );
     }
     return this.enqueue({ id: this.nextId(), kind: "delete", ids: [...ids] });
@@ -162,9 +152,7 @@ export class FakeVectorize {
     const level =
       options.returnMetadata === true ? "all" : options.returnMetadata || ("none" as const);
     const heavy = options.returnValues === true || level === "all";
-    const max = heavy
-      ? FAKE_VECTORIZE_LIMITS.topKWithValuesOrAllMetadata
-      : FAKE_VECTORIZE_LIMITS.topK;
+    const max = heavy ? VECTORIZE_LIMITS.topKWithValuesOrAllMetadata : VECTORIZE_LIMITS.topK;
     if (topK < 1 || topK > max) {
       throw new Error(
         `VECTOR_QUERY_ERROR: topK must be 1..${max}${heavy ? " with returnValues or returnMetadata 'all'" : ""}, got ${topK}`,
@@ -207,16 +195,14 @@ export class FakeVectorize {
   }
 
   private validate(vectors: VectorizeVector[]): Stored[] {
-    if (vectors.length > FAKE_VECTORIZE_LIMITS.vectorsPerMutation) {
+    if (vectors.length > VECTORIZE_LIMITS.vectorsPerMutation) {
       throw new Error(
-        `VECTOR_UPSERT_ERROR: at most ${FAKE_VECTORIZE_LIMITS.vectorsPerMutation} vectors per call from a Worker, got ${vectors.length}`,
+        `VECTOR_UPSERT_ERROR: at most ${VECTORIZE_LIMITS.vectorsPerMutation} vectors per call from a Worker, got ${vectors.length}`,
       );
     }
     return vectors.map((v) => {
-      if (bytes(v.id) > FAKE_VECTORIZE_LIMITS.idBytes) {
-        throw new Error(
-          `VECTOR_UPSERT_ERROR: id over ${FAKE_VECTORIZE_LIMITS.idBytes} bytes: ${v.id}`,
-        );
+      if (bytes(v.id) > VECTORIZE_LIMITS.idBytes) {
+        throw new Error(`VECTOR_UPSERT_ERROR: id over ${VECTORIZE_LIMITS.idBytes} bytes: ${v.id}`);
       }
       if (v.values.length !== this.dimensions) {
         throw new Error(
@@ -224,7 +210,7 @@ export class FakeVectorize {
         );
       }
       const metadata = (v.metadata ?? {}) as Metadata;
-      if (bytes(JSON.stringify(metadata)) > FAKE_VECTORIZE_LIMITS.metadataBytes) {
+      if (bytes(JSON.stringify(metadata)) > VECTORIZE_LIMITS.metadataBytes) {
         throw new Error(`VECTOR_UPSERT_ERROR: metadata of ${v.id} over 10 KiB`);
       }
       return { id: v.id, values: Float32Array.from(v.values), metadata: { ...metadata } };
@@ -237,7 +223,7 @@ export class FakeVectorize {
     for (const [key, type] of Object.entries(this.metadataIndexes)) {
       const value = metadata[key];
       if (type === "string" && typeof value === "string") {
-        out[key] = cutBytes(value, FAKE_VECTORIZE_LIMITS.indexedStringBytes);
+        out[key] = cutBytes(value, VECTORIZE_LIMITS.indexedStringBytes);
       } else if (value !== undefined && typeof value === type) out[key] = value;
     }
     return out;
@@ -258,7 +244,7 @@ export class FakeVectorize {
       for (const [op, raw] of Object.entries(ops)) {
         const want =
           typeof raw === "string" && type === "string"
-            ? cutBytes(raw, FAKE_VECTORIZE_LIMITS.indexedStringBytes)
+            ? cutBytes(raw, VECTORIZE_LIMITS.indexedStringBytes)
             : raw;
         if (!compare(op, value, want)) return false;
       }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { BinaryCodes, signCode } from "../../src/vectors/binary-codes";
 import { cosine } from "../../src/vectors/cosine";
-import { rescore, rescoreDepth } from "../../src/vectors/isolate-index";
+import { rescore, rescoreDepth } from "../../src/vectors/rescore";
 
 function seeded(seed: number) {
   let a = seed >>> 0;
