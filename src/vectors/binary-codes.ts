@@ -148,6 +148,7 @@ export class BinaryCodes {
     let room = n - taken;
     for (let slot = 0; slot < this.high; slot++) {
       const d = distance[slot] as number;
+      if (d === skip) continue;
       if (d < cut) (byDistance[d] as number[]).push(slot);
       else if (d === cut && room > 0) {
         (byDistance[d] as number[]).push(slot);

@@ -83,6 +83,10 @@ describe("BinaryCodes", () => {
     expect(inB).toHaveLength(50);
     expect(inB.every((c) => c.kbName === "b")).toBe(true);
     expect(codes.candidates(query, 5, "nowhere")).toEqual([]);
+    // Asking for more than the KB holds returns the KB, never another's passages.
+    const allOfA = codes.candidates(query, 1000, "a");
+    expect(allOfA).toHaveLength(100);
+    expect(allOfA.every((c) => c.kbName === "a")).toBe(true);
     codes.drop("a", "e30", 1);
     expect(codes.candidates(query, 5)[0]?.entryId).not.toBe("e30");
   });
