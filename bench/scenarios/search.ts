@@ -149,7 +149,9 @@ export async function runSearch(options: {
       const q = (mode: Mode, text: string) =>
         api.call("GET", `/api/search?q=${encodeURIComponent(text)}&mode=${mode}&limit=${LIMIT}`);
       const cold = await q("semantic", queries[0] ?? "note");
-      if (cold.status !== 200) throw new Error(`search answered ${cold.status}`);
+      if (cold.status !== 200) {
+        throw new Error(`search answered ${cold.status}: ${JSON.stringify(cold.body)}`);
+      }
       for (const text of queries.slice(0, plan.search.warmup)) {
         for (const mode of MODES) await q(mode, text);
       }
@@ -160,7 +162,11 @@ export async function runSearch(options: {
       for (const text of queries.slice(plan.search.warmup)) {
         for (const mode of MODES) {
           const answer = await q(mode, text);
-          if (answer.status !== 200) throw new Error(`${mode} search answered ${answer.status}`);
+          if (answer.status !== 200) {
+            throw new Error(
+              `${mode} search answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+            );
+          }
           const body = answer.body as SearchAnswer;
           samples[mode].push(answer.ms);
           if (body.results.length === 0) empty[mode]++;
