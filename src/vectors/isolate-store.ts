@@ -2,15 +2,19 @@
  * The vector store kept in the isolate (local, and deployed without Vectorize): the binary index
  * of `isolate-index.ts`, one per model, which catches up from D1 before each query. D1 is what it
  * reads, so a commit or a delete needs no call here: the index sees the new set (or the
- * `vector_deletes` record) at its next catch-up, in this isolate and in every other one.
+ * `vector_deletes` record) at its next catch-up, in this isolate and in every other one. A store
+ * is built per request: it catches up once, however many questions the request asks.
  */
 import type { Db } from "../storage/db";
 import { countPassages } from "../storage/vector-reads";
-import { vectorIndexFor } from "./isolate-index";
+import { type VectorIndex, vectorIndexFor } from "./isolate-index";
 import type { PassageHit, Searchability, VectorQuery, VectorStore } from "./vector-store";
 
 export class IsolateStore implements VectorStore {
   readonly kind = "isolate";
+
+  /** The index of each model asked about, caught up once for this store. */
+  private readonly ready = new Map<string, Promise<VectorIndex>>();
 
   constructor(private readonly db: Db) {}
 
@@ -18,25 +22,21 @@ export class IsolateStore implements VectorStore {
 
   async deleteEntries(): Promise<void> {}
 
-  prepare(model: string): Promise<void> {
-    return vectorIndexFor(model).sync(this.db);
+  async prepare(model: string): Promise<void> {
+    await this.index(model);
   }
 
   async query(q: VectorQuery): Promise<PassageHit[]> {
-    const index = vectorIndexFor(q.model);
-    await index.sync(this.db);
+    const index = await this.index(q.model);
     return index.search(this.db, q.vector, q.topK, q.kb);
   }
 
   async entriesIn(model: string, kb?: string): Promise<number> {
-    const index = vectorIndexFor(model);
-    await index.sync(this.db);
-    return index.countIn(kb);
+    return (await this.index(model)).countIn(kb);
   }
 
   async searchability(model: string): Promise<Searchability> {
-    const index = vectorIndexFor(model);
-    const [embedded] = await Promise.all([countPassages(this.db, model), index.sync(this.db)]);
+    const [embedded, index] = await Promise.all([countPassages(this.db, model), this.index(model)]);
     return {
       store: "isolate",
       embedded,
@@ -44,5 +44,15 @@ export class IsolateStore implements VectorStore {
       pending: index.size !== embedded,
       pending_mutation: null,
     };
+  }
+
+  private index(model: string): Promise<VectorIndex> {
+    let ready = this.ready.get(model);
+    if (!ready) {
+      const index = vectorIndexFor(model);
+      ready = index.sync(this.db).then(() => index);
+      this.ready.set(model, ready);
+    }
+    return ready;
   }
 }
