@@ -242,7 +242,7 @@ export class SearchService {
     );
     const query = embedded.vectors[0];
     const entries = await this.countEntries(kb);
-    const vectors = Math.min((await this.vectors.entriesIn(model, kb)) ?? 0, entries);
+    const vectors = Math.min(await this.vectors.entriesIn(model, kb), entries);
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
     const hits: Hit[] = query ? await rankByBestPassage(this.vectors, model, query, want, kb) : [];
     const finder: PassageFinder | undefined = query ? { query, model } : undefined;

@@ -85,7 +85,7 @@ export interface VectorStore {
   /** The `topK` passages nearest the query, best first, scored by cosine. */
   query(q: VectorQuery): Promise<PassageHit[]>;
   /** Entries (in one KB, or all) with passages this store searches under `model`. */
-  entriesIn(model: string, kb?: string): Promise<number | null>;
+  entriesIn(model: string, kb?: string): Promise<number>;
   /** What is searchable now under `model`, and whether the store is still catching up. */
   searchability(model: string): Promise<Searchability>;
 }

@@ -138,7 +138,7 @@ export class VectorizeStore implements VectorStore {
   }
 
   /** Vectorize cannot count by filter: the entries whose committed sets were sent to it. */
-  entriesIn(model: string, kb?: string): Promise<number | null> {
+  entriesIn(model: string, kb?: string): Promise<number> {
     return countEntriesWithVectors(this.db, model, kb);
   }
 
