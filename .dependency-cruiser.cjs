@@ -10,7 +10,8 @@
  *                  typed client over them: what routes serve and clients call)
  *   services       domain/ (entries, bulk writes, index control: what a route asks for)
  *   engines        embedding/ (the embedding work), search/
- *   ports          storage/ (D1), embedder/ (the providers), passages/ (splitting)
+ *   ports          storage/ (D1), embedder/ (the providers), passages/ (splitting),
+ *                  vectors/ (the VectorStore port: in-isolate index, Vectorize)
  *   base           shared/ (API types, messages), errors.ts, config.ts, model/ (the entry model)
  * Node side (never bundled into the Worker): cli/, import/, sync/, server/, node/.
  */
@@ -20,7 +21,7 @@ const layers = [
   { name: "contract", path: "^src/contract/" },
   { name: "services", path: "^src/domain/" },
   { name: "engines", path: "^src/(embedding|search)/" },
-  { name: "ports", path: "^src/((storage|embedder|passages)/|select-embedder\\.ts$)" },
+  { name: "ports", path: "^src/((storage|embedder|passages|vectors)/|select-embedder\\.ts$)" },
   { name: "base", path: "^src/(shared/|model/|errors\\.ts$|config\\.ts$)" },
 ];
 

@@ -31,6 +31,7 @@ import { wsRoutes } from "./routes/ws";
 import { SearchService } from "./search/search-service";
 import { selectEmbedder } from "./select-embedder";
 import { openDb } from "./storage/db";
+import { selectVectorStore } from "./vectors/select-vector-store";
 
 /** Whether a background worker drains the queue in this configuration. */
 export function hasWorker(env: Env, settings: Settings): boolean {
@@ -61,8 +62,10 @@ export function createApp() {
     const db = openDb(c.env.DB);
     const embedder = () => selectEmbedder(c.env, settings);
     const worker = hasWorker(c.env, settings);
+    const vectors = selectVectorStore(c.env, db);
     const writes = {
       db,
+      vectors,
       settings,
       notifier: worker ? workerNotifier(c.env) : noNotifier,
       embedder,
@@ -73,11 +76,23 @@ export function createApp() {
     c.set("batch", new BulkWriteService(writes));
     c.set(
       "search",
-      new SearchService(db, embedder, settings.searchEmbedTimeoutMs, settings.hybridSemanticWeight),
+      new SearchService(
+        db,
+        vectors,
+        embedder,
+        settings.searchEmbedTimeoutMs,
+        settings.hybridSemanticWeight,
+      ),
     );
     c.set(
       "index",
-      new IndexService({ db, settings, embedder, worker: worker ? embedWorkerStub(c.env) : null }),
+      new IndexService({
+        db,
+        vectors,
+        settings,
+        embedder,
+        worker: worker ? embedWorkerStub(c.env) : null,
+      }),
     );
     await next();
   });

@@ -153,6 +153,7 @@ export function renderMarkdown(results: BenchResults): string {
       table(
         [
           "Entries",
+          "Passages",
           "keyword",
           "semantic",
           "hybrid",
@@ -163,6 +164,7 @@ export function renderMarkdown(results: BenchResults): string {
         ],
         search.sizes.map((s) => [
           String(s.entries),
+          String(s.passages),
           pair(s.latencyMs.keyword),
           pair(s.latencyMs.semantic),
           pair(s.latencyMs.hybrid),
@@ -173,9 +175,10 @@ export function renderMarkdown(results: BenchResults): string {
         ]),
       ),
       "",
-      "Entries went through `POST /api/entries/batch`; their vectors were stored directly (random unit " +
-        "vectors of the active model's fingerprint, queue rows marked done). workerd RSS includes the " +
-        "in-isolate copy of every vector semantic search keeps (384 int8 values and a scale each).",
+      "Entries went through `POST /api/entries/batch`; their passage vectors were stored directly " +
+        "(random unit vectors of the active model's fingerprint, queue rows marked done). workerd RSS " +
+        "includes the in-isolate index semantic search keeps (a 1-bit sign code per passage, 48 bytes " +
+        "at 384 dimensions; candidates rescored with their float32 vectors read from D1).",
     );
   } else out.push(failed("search", results.scenarios.search) ?? "");
 

@@ -10,6 +10,8 @@ export interface Plan {
   freshness: { samples: number; warmup: number };
   search: {
     sizes: number[];
+    /** Passages stored per entry (≈ what a 1,000-word note splits into). */
+    passagesPerEntry: number;
     bodyWords: number;
     queries: number;
     warmup: number;
@@ -32,6 +34,7 @@ export const FULL_PLAN: Plan = {
   freshness: { samples: 60, warmup: 5 },
   search: {
     sizes: [10_000, 100_000],
+    passagesPerEntry: 5,
     bodyWords: 150,
     queries: 150,
     warmup: 10,
@@ -48,7 +51,14 @@ export const QUICK_PLAN: Plan = {
   write: { perMode: 30, warmup: 5, block: 10 },
   drain: { batchSizes: [10], entries: { 10: 100 }, primaryBatchSize: 10 },
   freshness: { samples: 6, warmup: 1 },
-  search: { sizes: [1000], bodyWords: 150, queries: 15, warmup: 2, statusSamples: 20 },
+  search: {
+    sizes: [1000],
+    passagesPerEntry: 5,
+    bodyWords: 150,
+    queries: 15,
+    warmup: 2,
+    statusSamples: 20,
+  },
   load: { writers: 4, opsPerWriter: 25, listeners: 2, bodyWords: 40 },
   seed: 20261123,
 };

@@ -54,6 +54,8 @@ export async function seedVectors(options: {
   model: string;
   dims: number;
   seed: number;
+  /** Passages per entry (each its own random vector); 1 when absent. */
+  passages?: number;
 }): Promise<{ written: number; seconds: number }> {
   const { kb, ids, model, dims } = options;
   const random = mulberry32(options.seed);
@@ -63,9 +65,15 @@ export async function seedVectors(options: {
     const base = Date.now();
     for (let start = 0; start < ids.length; start += ROWS_PER_REQUEST) {
       const chunk = ids.slice(start, start + ROWS_PER_REQUEST);
-      const vectors = chunk.map(() => encodeVector(randomUnitVector(random, dims)));
+      const passages = options.passages ?? 1;
+      const vectors = Array.from({ length: chunk.length * passages }, () =>
+        encodeVector(randomUnitVector(random, dims)),
+      );
       // Distinct embedding times, as the worker's batches would leave them.
-      const body = requestBody({ kb, ids: chunk, model, dims, base: base + start }, vectors);
+      const body = requestBody(
+        { kb, ids: chunk, model, dims, base: base + start, passages },
+        vectors,
+      );
       const response = await fetch("/vectors", { method: "POST", body });
       const text = await response.text();
       if (!response.ok) throw new Error(`seeding vectors failed: ${response.status} ${text}`);

@@ -66,7 +66,7 @@ export function judgeTargets(results: Omit<BenchResults, "targets">): TargetResu
       ? {
           id: "search.semantic_100k",
           target: "semantic search p50 at 100k entries ≤ 100 ms",
-          figure: `${ms(largest.latencyMs.semantic.p50)} at ${largest.entries} entries`,
+          figure: `${ms(largest.latencyMs.semantic.p50)} at ${largest.entries} entries, ${largest.passages} passages`,
           met: largest.latencyMs.semantic.p50 <= 100,
           ...(note ? { note } : {}),
         }

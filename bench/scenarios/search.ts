@@ -2,8 +2,9 @@
  * Scenarios 4 (search) and 5 (status). One state directory grows to each size of the plan
  * (10k, then 100k entries). Entries go in through the real write path (`POST /api/entries/batch`,
  * worker paused, so each also gets its pending queue row); their vectors are then stored
- * directly (seed-vectors.ts: random unit vectors of the active model's fingerprint, queue rows
- * marked done), because embedding 100k texts for real would take far longer than the bench may.
+ * directly (seed-vectors.ts: `passagesPerEntry` random unit vectors per entry, each a passage of
+ * its set, of the active model's fingerprint, queue rows marked done: 100k entries hold 500k
+ * passage vectors), because embedding 100k texts for real would take far longer than the bench may.
  * Then the server restarts and keyword, semantic and hybrid queries run one at a time, rotating
  * modes, and the status endpoint is timed (also once before the vectors, with the new rows pending).
  */
@@ -25,6 +26,8 @@ type Mode = "keyword" | "semantic" | "hybrid";
 /** Figures at one corpus size. */
 export interface SearchSize {
   entries: number;
+  /** Passage vectors held (entries × passages per entry). */
+  passages: number;
   /** Entries/s of the bulk load through `POST /api/entries/batch`. */
   bulkWriteEntriesPerSec: number;
   /** Rows/s of the direct vector insert. */
@@ -135,6 +138,7 @@ export async function runSearch(options: {
         model,
         dims,
         seed: plan.seed + size,
+        passages: plan.search.passagesPerEntry,
       });
 
       // 3. Restart, resume, and measure.
@@ -145,7 +149,9 @@ export async function runSearch(options: {
       const q = (mode: Mode, text: string) =>
         api.call("GET", `/api/search?q=${encodeURIComponent(text)}&mode=${mode}&limit=${LIMIT}`);
       const cold = await q("semantic", queries[0] ?? "note");
-      if (cold.status !== 200) throw new Error(`search answered ${cold.status}`);
+      if (cold.status !== 200) {
+        throw new Error(`search answered ${cold.status}: ${JSON.stringify(cold.body)}`);
+      }
       for (const text of queries.slice(0, plan.search.warmup)) {
         for (const mode of MODES) await q(mode, text);
       }
@@ -156,7 +162,11 @@ export async function runSearch(options: {
       for (const text of queries.slice(plan.search.warmup)) {
         for (const mode of MODES) {
           const answer = await q(mode, text);
-          if (answer.status !== 200) throw new Error(`${mode} search answered ${answer.status}`);
+          if (answer.status !== 200) {
+            throw new Error(
+              `${mode} search answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+            );
+          }
           const body = answer.body as SearchAnswer;
           samples[mode].push(answer.ms);
           if (body.results.length === 0) empty[mode]++;
@@ -169,8 +179,12 @@ export async function runSearch(options: {
       const memory = workerd === undefined ? undefined : readMemory(workerd);
       sizes.push({
         entries: size,
+        passages: size * plan.search.passagesPerEntry,
         bulkWriteEntriesPerSec: fixed(bulk.entriesPerSec, 1),
-        vectorSeedRowsPerSec: fixed(seeded.written / seeded.seconds, 1),
+        vectorSeedRowsPerSec: fixed(
+          (seeded.written * plan.search.passagesPerEntry) / seeded.seconds,
+          1,
+        ),
         coldSemanticMs: fixed(cold.ms, 2),
         latencyMs: {
           keyword: summarize(samples.keyword),
@@ -195,7 +209,7 @@ export async function runSearch(options: {
   return {
     method:
       "entries created via POST /api/entries/batch (worker paused); vectors stored directly into " +
-      "the stopped server's D1 SQLite by a helper worker on its own Miniflare (random unit vectors " +
+      `the stopped server's D1 SQLite by a helper worker on its own Miniflare (${plan.search.passagesPerEntry} passages per entry, random unit vectors ` +
       "tagged with the active model's fingerprint, entry's content hash; queue rows marked done); " +
       `server restarted; GET /api/search?mode=…&limit=${LIMIT} sequential, modes rotating, no kb ` +
       "filter; status = GET /api/index/embed-status sequential",

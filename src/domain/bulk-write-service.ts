@@ -240,7 +240,7 @@ export class BulkWriteService {
     let left = false;
     while (claimedTotal < limit) {
       const run = await embedNow(
-        roundContext(db, this.deps.embedder(), settings, this.now),
+        roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now),
         settings.leaseMs,
         { due: Math.min(settings.batchSize, limit - claimedTotal) },
       );

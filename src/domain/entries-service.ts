@@ -17,6 +17,8 @@ import { deleteEntryRow, getEntryRow, listEntryRows } from "../storage/entries";
 import { getQueueRow } from "../storage/queue-admin";
 import { dequeueIfNoEntry } from "../storage/queue-enqueue";
 import type { EntryRow } from "../storage/schema";
+import { passageSetOf, readPassageSet } from "../storage/vector-reads";
+import type { VectorStore } from "../vectors/vector-store";
 import { contentHash } from "./content";
 import type { EmbedNotifier } from "./embed-notifier";
 import { type Entry, toEntry, toListItem } from "./entry";
@@ -35,6 +37,8 @@ import {
 /** Everything the service needs, wired by the composition root. */
 export interface EntriesDeps {
   db: Db;
+  /** Where passage vectors are searched: told of deletes, and of sets committed here. */
+  vectors: VectorStore;
   settings: Settings;
   notifier: EmbedNotifier;
   embedder: () => Embedder;
@@ -122,8 +126,11 @@ export class EntriesService {
     }
     // The queue row and vector go only if the entry did: a guarded delete that found a newer
     // version leaves all three in place.
+    // The set read first, in the same transaction, is the one the delete removes: the vector
+    // store is told which passages to drop.
     const [deleted] = await runAtomicGroups(db, [
       {
+        set: readPassageSet(kbName, id),
         entry: deleteEntryRow(db, kbName, id, read),
         queue: dequeueIfNoEntry(kbName, id),
         vector: deleteVectorIfNoEntry(kbName, id),
@@ -145,6 +152,16 @@ export class EntriesService {
       embedded_at: null,
     };
     this.deps.defer(this.deps.notifier.afterWrite([message], false));
+    const previous = passageSetOf(deleted?.set?.results);
+    if (previous) {
+      // After the response, like the events: D1 no longer has the entry, so search drops any
+      // hit the store still returns for it; a failure here leaves vectors search ignores.
+      this.deps.defer(
+        this.deps.vectors
+          .deleteEntries([{ kbName, entryId: id, previous }])
+          .catch((err: unknown) => console.error("could not delete vectors", kbName, id, err)),
+      );
+    }
   }
 
   /** One entry with its embedding's state. */
@@ -230,7 +247,7 @@ export class EntriesService {
   private async embedNow(row: EntryRow) {
     const { db, settings } = this.deps;
     const { claimed, outcome, events } = await embedNow(
-      roundContext(db, this.deps.embedder(), settings, this.now),
+      roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now),
       settings.leaseMs,
       { entry: row },
     );

@@ -14,10 +14,13 @@ import type { WorkerStatus } from "../shared/api-types";
 import type { Db } from "../storage/db";
 import { type FailedRow, listFailed, retryFailed } from "../storage/queue-admin";
 import { enqueueNeeded } from "../storage/queue-enqueue";
+import type { VectorStore } from "../vectors/vector-store";
 import type { IndexWorker } from "./index-worker";
 
 export interface IndexDeps {
   db: Db;
+  /** Where passage vectors are searched: told of sets committed here; asked what is searchable. */
+  vectors: VectorStore;
   settings: Settings;
   embedder: () => Embedder;
   /** The EmbedWorker, or null where none runs. */
@@ -43,13 +46,21 @@ export class IndexService {
         }),
       this.workerStatus(),
     ]);
-    return readEmbedStatus(this.deps.db, {
+    const status = await readEmbedStatus(this.deps.db, {
       kb,
       now: this.now(),
       info,
       worker,
       embedMode: this.deps.settings.embedMode,
     });
+    // Embedded (committed in D1) is not yet searchable while the vector store catches up.
+    status.vector_store = info
+      ? await this.deps.vectors.searchability(fingerprintKey(info.model)).catch((err: unknown) => {
+          console.error("vector store unavailable", err);
+          return null;
+        })
+      : null;
+    return status;
   }
 
   /**
@@ -119,9 +130,13 @@ export class IndexService {
   private async processHere(limit: number) {
     const { db, settings } = this.deps;
     return roundResult(
-      await embedNow(roundContext(db, this.deps.embedder(), settings, this.now), settings.leaseMs, {
-        due: limit,
-      }),
+      await embedNow(
+        roundContext(db, this.deps.vectors, this.deps.embedder(), settings, this.now),
+        settings.leaseMs,
+        {
+          due: limit,
+        },
+      ),
     );
   }
 }

@@ -18,6 +18,7 @@ import {
 } from "../shared/messages";
 import { type Db, openDb } from "../storage/db";
 import { nextDueAt } from "../storage/queue-claim";
+import { selectVectorStore } from "../vectors/select-vector-store";
 import { WorkerState } from "./state";
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
@@ -142,7 +143,12 @@ export class EmbedWorker extends DurableObject<Env> {
   private async claimAndProcess(
     limit: number,
   ): Promise<{ claimed: number; outcome: RoundOutcome }> {
-    const context = roundContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
+    const context = roundContext(
+      this.db,
+      selectVectorStore(this.env, this.db),
+      selectEmbedder(this.env, this.settings),
+      this.settings,
+    );
     context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
     const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
       due: limit,

@@ -27,8 +27,11 @@ import {
   markDone,
   markFailed,
   releaseClaim,
+  requeueDone,
 } from "../storage/queue-claim";
 import { dequeue } from "../storage/queue-enqueue";
+import { passageSetOf, readPassageSet } from "../storage/vector-reads";
+import type { CommittedSet, VectorStore } from "../vectors/vector-store";
 import { backoffMs } from "./backoff";
 import { type Deadline, embedDeadline } from "./deadline";
 import { addressedPassages, type PassagePlan, planPassages } from "./plan-passages";
@@ -36,6 +39,8 @@ import { addressedPassages, type PassagePlan, planPassages } from "./plan-passag
 /** What processing needs from its surroundings. */
 export interface RoundContext {
   db: Db;
+  /** Told of each committed set after its D1 commit (Vectorize upserts; the isolate reads D1). */
+  vectors: VectorStore;
   embedder: Embedder;
   maxAttempts: number;
   retryBaseMs: number;
@@ -60,12 +65,14 @@ export interface RoundContext {
  */
 export function roundContext(
   db: Db,
+  vectors: VectorStore,
   embedder: Embedder,
   settings: Pick<Settings, "maxAttempts" | "retryBaseMs" | "batchSize" | "embedPassages">,
   now: () => number = Date.now,
 ): RoundContext {
   return {
     db,
+    vectors,
     embedder,
     maxAttempts: settings.maxAttempts,
     retryBaseMs: settings.retryBaseMs,
@@ -160,8 +167,10 @@ interface Item {
   claim: ClaimedRow;
   entry: EmbedSource;
   plan: PassagePlan | null;
-  /** Vectors embedded this cycle, by passage address. */
+  /** Passages embedded this cycle, by passage address: whether each was truncated. */
   embedded: Map<string, boolean>;
+  /** Their vectors, for the vector store after the commit. */
+  vectors: Map<string, Float32Array>;
   error?: string;
 }
 
@@ -194,7 +203,7 @@ export async function processEntries(
   const orphans: ClaimedRow[] = [];
   for (const claim of claimed) {
     const entry = byKey.get(entryKey(claim.kbName, claim.entryId));
-    if (entry) items.push({ claim, entry, plan: null, embedded: new Map() });
+    if (entry) items.push({ claim, entry, plan: null, embedded: new Map(), vectors: new Map() });
     else orphans.push(claim);
   }
 
@@ -221,7 +230,9 @@ export async function processEntries(
 
   const now = ctx.now();
   const statements: Statement[] = [...staged];
-  const steps: { item: Item; kind: "done" | "fail" | "yield"; at: number }[] = [];
+  /** `previousAt`: a done step's read of the set it replaces, just before its commit. */
+  const steps: { item: Item; kind: "done" | "fail" | "yield"; at: number; previousAt?: number }[] =
+    [];
   for (const item of items) {
     const { claim, entry, plan } = item;
     if (item.error !== undefined || !plan || !info) {
@@ -234,7 +245,8 @@ export async function processEntries(
     } else if (plan.missing.every((m) => item.embedded.has(m.hash))) {
       const truncated =
         plan.truncated.size > 0 || [...item.embedded.values()].some((cut) => cut === true);
-      steps.push({ item, kind: "done", at: statements.length });
+      statements.push(readPassageSet(entry.kbName, entry.id));
+      steps.push({ item, kind: "done", at: statements.length, previousAt: statements.length - 1 });
       statements.push(
         ...commitPassageSet({
           kbName: entry.kbName,
@@ -264,8 +276,9 @@ export async function processEntries(
   outcome.dropped += orphans.length;
 
   const results = await runAtomic(db, statements);
+  const committed: { item: Item; set: CommittedSet }[] = [];
 
-  for (const { item, kind, at } of steps) {
+  for (const { item, kind, at, previousAt } of steps) {
     const { claim, entry, plan } = item;
     const base = {
       kb_name: claim.kbName,
@@ -276,6 +289,23 @@ export async function processEntries(
     if (kind === "done" && plan) {
       // The header's upsert changed a row exactly when the whole set was committed.
       if ((results[at]?.meta.changes ?? 0) > 0) {
+        committed.push({
+          item,
+          set: {
+            kbName: entry.kbName,
+            entryId: entry.id,
+            model,
+            embeddedAt: now,
+            passages: plan.passages.map((p) => ({
+              seq: p.seq,
+              hash: p.hash,
+              vector: item.vectors.get(p.hash),
+            })),
+            previous: passageSetOf(
+              previousAt === undefined ? undefined : results[previousAt]?.results,
+            ),
+          },
+        });
         const reused = plan.passages.filter((p) => plan.older.has(p.hash)).length;
         const fresh = new Set(
           plan.passages.filter((p) => !plan.older.has(p.hash)).map((p) => p.hash),
@@ -309,7 +339,43 @@ export async function processEntries(
       }
     }
   }
+  await sendToStore(ctx, committed, outcome, now);
   return outcome;
+}
+
+/**
+ * Tells the vector store of the sets just committed. If it refuses, those entries go back to the
+ * queue (their sets stay committed in D1, their vectors stored) and announce nothing yet: the
+ * next run reuses every vector and sends the set again, so a refused upsert loses nothing.
+ */
+async function sendToStore(
+  ctx: RoundContext,
+  committed: { item: Item; set: CommittedSet }[],
+  outcome: RoundOutcome,
+  now: number,
+): Promise<void> {
+  if (committed.length === 0) return;
+  try {
+    await ctx.vectors.commit(committed.map((c) => c.set));
+  } catch (err) {
+    const error = `the vector store refused the passages: ${errorText(err)}`;
+    const next = now + backoffMs(ctx.retryBaseMs, 1, ctx.random);
+    await runAtomic(
+      ctx.db,
+      committed.map(({ item }) =>
+        requeueDone(item.entry.kbName, item.entry.id, item.entry.contentHash, error, next, now),
+      ),
+    );
+    const refused = new Set(committed.map(({ set }) => entryKey(set.kbName, set.entryId)));
+    outcome.completed = outcome.completed.filter(
+      (c) => !refused.has(entryKey(c.kb_name, c.entry_id)),
+    );
+    outcome.retrying += refused.size;
+    const first = committed[0]?.set;
+    if (first) {
+      outcome.lastError = { kb_name: first.kbName, entry_id: first.entryId, error, at: iso(now) };
+    }
+  }
 }
 
 /** Splits and addresses every entry, and compares with the vectors stored for them. */
@@ -393,6 +459,7 @@ async function embedMissing(
       outcome.passages++;
       if (attempt.truncated) outcome.truncated++;
       item.embedded.set(hash, attempt.truncated);
+      item.vectors.set(hash, attempt.vector);
       staged.push(
         stagePassageVector(
           {

@@ -1,6 +1,6 @@
 /** Semantic ranking of entries by their passages. */
 import { entryKey } from "../storage/entry-keys";
-import type { PassageHit, VectorIndex } from "./vector-index";
+import type { PassageHit, VectorStore } from "../vectors/vector-store";
 
 /** Passages fetched per entry wanted: entries with several close passages use up more. */
 const PASSAGES_PER_ENTRY = 4;
@@ -42,12 +42,19 @@ function rankPassages(passages: PassageHit[]): EntryHit[] {
   return [...byEntry.values()].map((e) => e.hit).sort((a, b) => b.score - a.score);
 }
 
-/** The `want` entries nearest the query, each with its best passage. */
-export function rankByBestPassage(
-  index: VectorIndex,
+/** The `want` entries nearest the query under `model`, each with its best passage. */
+export async function rankByBestPassage(
+  store: VectorStore,
+  model: string,
   query: Float32Array,
   want: number,
   kb: string | undefined,
-): EntryHit[] {
-  return rankPassages(index.search(query, want * PASSAGES_PER_ENTRY + 10, kb)).slice(0, want);
+): Promise<EntryHit[]> {
+  const passages = await store.query({
+    vector: query,
+    model,
+    kb,
+    topK: want * PASSAGES_PER_ENTRY + 10,
+  });
+  return rankPassages(passages).slice(0, want);
 }

@@ -19,11 +19,12 @@ import type { Db } from "../storage/db";
 import { type EntryHead, getEntryHeadsByKeys } from "../storage/entries";
 import { entryKey } from "../storage/entry-keys";
 import { getPassageSpans } from "../storage/passages";
+import { nearestPassages } from "../vectors/nearest-passage";
+import type { VectorStore } from "../vectors/vector-store";
 import { ftsMatch, queryTerms } from "./fts-query";
 import { fuseScores, SEMANTIC_REFERENCE_RANK } from "./fuse-scores";
 import type { SearchQuery } from "./query";
 import { rankByBestPassage } from "./rank-passages";
-import { type VectorIndex, vectorIndexFor } from "./vector-index";
 
 /** Weighting of title, summary and body in bm25 (lower rank is better). */
 const BM25 = sql`bm25(entries_fts, 10.0, 4.0, 1.0)`;
@@ -49,19 +50,21 @@ type Hit = {
   seq?: number;
 };
 
-/** The query's vector and the index it was compared with: what finds each result's passage. */
-type PassageFinder = { query: Float32Array; index: VectorIndex };
+/** The query's vector and its model: what finds each result's passage. */
+type PassageFinder = { query: Float32Array; model: string };
 
 /** Keyword hits and the FTS5 expression that found them (null when the query has no terms). */
 type KeywordHits = { hits: Hit[]; match: string | null };
 
 export class SearchService {
   /**
+   * `vectors` is where passage vectors are searched (see `selectVectorStore`);
    * `hybridSemanticWeight` weighs the semantic score in hybrid fusion (the keyword score gets the
    * rest); with an embedder that is not semantic, hybrid is keyword search.
    */
   constructor(
     private readonly db: Db,
+    private readonly vectors: VectorStore,
     private readonly embedder: () => Embedder,
     private readonly embedTimeoutMs: number,
     private readonly hybridSemanticWeight = DEFAULT_HYBRID_SEMANTIC_WEIGHT,
@@ -179,23 +182,22 @@ export class SearchService {
     const end = this.now() + this.embedTimeoutMs;
     const info = await this.beforeDeadline(embedder.info(), end);
     const model = fingerprintKey(info.model);
-    const index = vectorIndexFor(model);
-    // The query is embedded while the index catches up, but the deadline counts from when the
-    // index is ready: a catch-up is CPU-bound in this isolate (seconds after a restart at 100k
-    // passages), and timers that fall due meanwhile would fail an answer that already arrived.
+    // The query is embedded while the store catches up, but the deadline counts from when the
+    // store is ready: the in-isolate index's catch-up is CPU-bound (seconds after a restart at
+    // 100k passages), and timers that fall due meanwhile would fail an answer that already arrived.
     const pending = embedder.embed([text]);
     pending.catch(() => undefined); // awaited below; this only keeps an early failure handled
-    await index.sync(this.db);
+    await this.vectors.prepare(model);
     const embedded = await this.beforeDeadline(
       pending,
       Math.max(end, this.now() + this.embedTimeoutMs),
     );
     const query = embedded.vectors[0];
     const entries = await this.countEntries(kb);
-    const vectors = Math.min(index.countIn(kb), entries);
+    const vectors = Math.min(await this.vectors.entriesIn(model, kb), entries);
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
-    const hits: Hit[] = query ? rankByBestPassage(index, query, want, kb) : [];
-    const finder: PassageFinder | undefined = query ? { query, index } : undefined;
+    const hits: Hit[] = query ? await rankByBestPassage(this.vectors, model, query, want, kb) : [];
+    const finder: PassageFinder | undefined = query ? { query, model } : undefined;
     return { hits, finder, facts: { model, semantic: info.semantic, semantic_coverage: coverage } };
   }
 
@@ -262,10 +264,17 @@ export class SearchService {
   }
 
   /** The passage of each hit (its own, or the entry's nearest the query), by entry key. */
-  private async passagesOf(hits: Hit[], { query, index }: PassageFinder) {
+  private async passagesOf(hits: Hit[], { query, model }: PassageFinder) {
+    const unranked = hits.filter((h) => h.seq === undefined);
+    const nearest = await nearestPassages(
+      this.db,
+      model,
+      query,
+      unranked.map((h) => ({ kbName: h.kbName, id: h.entryId })),
+    );
     const keys = [];
     for (const hit of hits) {
-      const seq = hit.seq ?? index.bestOf(query, hit.kbName, hit.entryId)?.seq;
+      const seq = hit.seq ?? nearest.get(entryKey(hit.kbName, hit.entryId))?.seq;
       if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, seq });
     }
     const spans = await getPassageSpans(this.db, keys);

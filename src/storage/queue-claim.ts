@@ -304,3 +304,25 @@ export async function hasDue(db: Db, now: number): Promise<boolean> {
     .get();
   return row !== undefined;
 }
+
+/**
+ * Puts a `done` row back to pending from `nextAttemptAt`, with the error, while the entry still
+ * holds `contentHash`: its set is committed in D1 but the vector store refused it, so the row
+ * runs again (reusing every stored vector) and sends the set again. Attempts are not counted:
+ * the entry's embedding succeeded.
+ */
+export function requeueDone(
+  kbName: string,
+  entryId: string,
+  contentHash: string,
+  error: string,
+  nextAttemptAt: number,
+  now: number,
+): SQL {
+  return sql`
+    UPDATE embed_queue
+       SET status = 'pending', error = ${error}, next_attempt_at = ${nextAttemptAt},
+           lease_until = NULL, model = NULL, updated_at = ${now}
+     WHERE kb_name = ${kbName} AND entry_id = ${entryId} AND status = 'done'
+       AND content_hash = ${contentHash}`;
+}

@@ -14,6 +14,7 @@ import { noNotifier } from "../../src/domain/embed-notifier";
 import type { BulkWriteResult, EntryRead, ErrorBody } from "../../src/shared/api-types";
 import type { EntryEventMessage } from "../../src/shared/messages";
 import { openDb } from "../../src/storage/db";
+import { IsolateStore } from "../../src/vectors/isolate-store";
 import { api, BASE_URL, queueRows, resetEmbedder, send, vectorRows, worker } from "./helpers";
 
 /** A batch's answer: what it did, or (by status) the error. */
@@ -305,6 +306,7 @@ describe("a batch split over several D1 batches", () => {
     const service = () =>
       new BulkWriteService({
         db: openDb(env.DB),
+        vectors: new IsolateStore(openDb(env.DB)),
         settings: readSettings(env),
         // A present (silent) worker: the rows stay queued, nothing is embedded here.
         notifier: { ...noNotifier, present: true },

@@ -11,6 +11,7 @@ import { HASH_INFO } from "../../src/embedder/hash";
 import type { Embedder } from "../../src/embedder/types";
 import { embedNow } from "../../src/embedding/embed-now";
 import { openDb } from "../../src/storage/db";
+import { IsolateStore } from "../../src/vectors/isolate-store";
 import { appFetch as api, appCreate as createEntry, appSend as send } from "./app-fetch";
 import { drain, parkAlarm, releaseEmbedder, runAlarm, startAlarm, untilHeld } from "./chaos/driver";
 import { Interleaving } from "./chaos/interleave";
@@ -139,6 +140,7 @@ describe("chaos: a faulty embedder", () => {
       const leaseMs = 400;
       const ctx = {
         db,
+        vectors: new IsolateStore(db),
         embedder,
         maxAttempts: 3,
         retryBaseMs: 1000,

@@ -6,6 +6,7 @@ import { processClaimed, processEntries, roundContext } from "../../src/embeddin
 import { selectEmbedder } from "../../src/select-embedder";
 import { openDb } from "../../src/storage/db";
 import { claimDue, claimDueWithEntries } from "../../src/storage/queue-claim";
+import { IsolateStore } from "../../src/vectors/isolate-store";
 import {
   createEntry,
   embedderStats,
@@ -20,7 +21,7 @@ import {
 const settings = readSettings(env);
 const db = openDb(env.DB);
 const context = (passages = true) => ({
-  ...roundContext(db, selectEmbedder(env, settings), settings),
+  ...roundContext(db, new IsolateStore(db), selectEmbedder(env, settings), settings),
   passages,
 });
 

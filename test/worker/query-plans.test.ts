@@ -3,10 +3,13 @@
  * every search and every batch write ≈15 ms per query. Checked on the runtime's own SQLite.
  */
 import { env } from "cloudflare:workers";
+import type { SQL } from "drizzle-orm";
+import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import { openDb } from "../../src/storage/db";
 import { keyIn } from "../../src/storage/entry-keys";
 import { entries } from "../../src/storage/schema";
+import { getCommittedVectors, getEntryVectors } from "../../src/storage/vector-reads";
 
 const db = openDb(env.DB);
 
@@ -34,5 +37,26 @@ describe("query plans", () => {
       details.some((d) => /SEARCH entries USING .*INDEX.*\(kb_name=\? AND id=\?\)/.test(d)),
     ).toBe(true);
     expect(details.some((d) => /^SCAN entries\b/.test(d))).toBe(false);
+  });
+
+  it("passage vectors by many keys seek per key, the key list outermost", async () => {
+    // The reads' SQL as they build it: a Db whose `all` keeps the statement instead of running it.
+    const built: SQL[] = [];
+    const capture = {
+      all: async (query: SQL) => {
+        built.push(query);
+        return [];
+      },
+    } as unknown as typeof db;
+    await getCommittedVectors(capture, "m", [{ kbName: "a", entryId: "x", seq: 0 }]);
+    await getEntryVectors(capture, "m", [{ kbName: "a", id: "x" }]);
+    const dialect = new SQLiteAsyncDialect();
+    for (const query of built) {
+      const details = await plan({ toSQL: () => dialect.sqlToQuery(query) });
+      expect(details[0]).toMatch(/^SCAN j VIRTUAL TABLE/);
+      expect(details.some((d) => /SEARCH p USING .*INDEX/.test(d))).toBe(true);
+      expect(details.some((d) => /SEARCH v USING .*INDEX/.test(d))).toBe(true);
+      expect(details.some((d) => /^SCAN (p|v)\b/.test(d))).toBe(false);
+    }
   });
 });

@@ -44,6 +44,18 @@ describe("GET /api/index/embed-status", () => {
     expect(s.semantic).toBe(false);
     expect(s.provider).toBe("hash");
     reconciles(s);
+    // Without a Vectorize binding the isolate's index serves: it catches up before every query,
+    // so every committed passage is searchable, and nothing is pending.
+    const passages = await env.DB.prepare("SELECT count(*) AS n FROM entry_passages").first<{
+      n: number;
+    }>();
+    expect(s.vector_store).toEqual({
+      store: "isolate",
+      embedded: passages?.n,
+      searchable: passages?.n,
+      pending: false,
+      pending_mutation: null,
+    });
 
     // An edit makes the vector stale until it is re-embedded.
     await controlEmbedder({ failTexts: [] });

@@ -83,6 +83,23 @@ export const embedStatusSchema = z
     provider: z.string().nullable(),
     semantic: z.boolean(),
     embed_mode: z.string(),
+    vector_store: z
+      .object({
+        store: z.enum(["isolate", "vectorize"]),
+        embedded: z.number().int(),
+        searchable: z.number().int(),
+        pending: z.boolean(),
+        pending_mutation: z.string().nullable(),
+      })
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          "Where passage vectors are searched: passages committed in D1 (`embedded`) against those " +
+          "the store answers from (`searchable`); `pending` while it catches up (Vectorize applies " +
+          "mutations asynchronously). Null when the embedder or the store is unavailable. Totals, " +
+          "not per KB.",
+      }),
   })
   .meta({ id: "EmbedStatus" });
 

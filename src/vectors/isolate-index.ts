@@ -1,6 +1,7 @@
 /**
- * An in-memory copy of the passage vectors of one model, kept in the isolate so semantic search
- * does not re-read and re-decode every BLOB per query. Before each query it catches up: the sets
+ * The in-isolate index of one model's passage vectors: their 1-bit sign codes in memory
+ * (`BinaryCodes`), so a query scans codes instead of re-reading every BLOB, and the best
+ * candidates rescored exactly with their float32 vectors from D1. Before each query it catches up: the sets
  * that went away since its last sync (`vector_deletes`: deleted entries, entries re-embedded with
  * another model) are dropped, and the passages committed since its watermark are added, a newer
  * set of an entry replacing the older one whole. So a deleted entry stops being found at once,
@@ -13,9 +14,10 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../storage/db";
 import { decodeVectorHex } from "../storage/vector-codec";
-import { type PassageHit, PassageStore } from "./passage-store";
-
-export type { PassageHit };
+import { getCommittedVectors } from "../storage/vector-reads";
+import { BinaryCodes } from "./binary-codes";
+import { rescore, rescoreDepth } from "./rescore";
+import type { PassageHit } from "./vector-store";
 
 const PAGE = 2000;
 
@@ -28,7 +30,7 @@ type PassageRow = {
 };
 
 export class VectorIndex {
-  private store = new PassageStore();
+  private store = new BinaryCodes();
   private loaded = false;
   /** Passages committed at or after this time are (re-)read on the next sync. */
   private watermark = -1;
@@ -43,19 +45,24 @@ export class VectorIndex {
     return this.store.passages;
   }
 
+  /** Bytes of the per-passage arrays (codes and keys), for the bench. */
+  get bytes(): number {
+    return this.store.bytes;
+  }
+
   /** Entries with passages held, in one KB (or all). */
   countIn(kbName?: string): number {
     return this.store.entriesIn(kbName);
   }
 
-  /** The `k` nearest passages by cosine. */
-  search(query: Float32Array, k: number, kbName?: string): PassageHit[] {
-    return this.store.search(query, k, kbName);
-  }
-
-  /** One entry's passage nearest the query, if it has any. */
-  bestOf(query: Float32Array, kbName: string, entryId: string): PassageHit | undefined {
-    return this.store.bestOf(query, kbName, entryId);
+  /**
+   * The `k` nearest passages by cosine: the nearest candidates by sign code, rescored with their
+   * float32 vectors from D1 (a passage replaced since the last sync is scored as it is now).
+   */
+  async search(db: Db, query: Float32Array, k: number, kbName?: string): Promise<PassageHit[]> {
+    const candidates = this.store.candidates(query, rescoreDepth(k), kbName);
+    if (candidates.length === 0) return [];
+    return rescore(query, candidates, await getCommittedVectors(db, this.model, candidates), k);
   }
 
   /** Brings the index up to date with D1; concurrent callers share one sync. */
@@ -77,7 +84,7 @@ export class VectorIndex {
     // Records older than the ones kept were pruned: this index may have missed some of them.
     const missed = lo !== null && lo > this.deletesSeen + 1 && this.deletesSeen < hi;
     if (!this.loaded || missed) {
-      const fresh = new PassageStore();
+      const fresh = new BinaryCodes();
       // Deletes up to `hi` are already reflected in what the full read finds.
       const watermark = await this.readPassages(db, fresh, -1);
       this.store = fresh;
@@ -110,7 +117,7 @@ export class VectorIndex {
   }
 
   /** Reads passages committed at or after `from` into `store`; returns the new watermark. */
-  private async readPassages(db: Db, store: PassageStore, from: number): Promise<number> {
+  private async readPassages(db: Db, store: BinaryCodes, from: number): Promise<number> {
     let watermark = from;
     // `>=` because several sets can share the watermark's millisecond; re-reading is harmless.
     for (;;) {
@@ -140,7 +147,7 @@ export class VectorIndex {
     }
   }
 
-  private async readMillisecond(db: Db, store: PassageStore, at: number): Promise<void> {
+  private async readMillisecond(db: Db, store: BinaryCodes, at: number): Promise<void> {
     for (let offset = 0; ; offset += PAGE) {
       const rows = await db.all<PassageRow>(sql`
         SELECT p.kb_name, p.entry_id, p.seq, hex(v.vector) AS vector, p.embedded_at
