@@ -65,12 +65,32 @@ export function toApiError(err: unknown): ApiError {
       : (codeByStatus[status] ?? "http_error");
     return new ApiError(status, code, message);
   }
+  if (schemaMissing(err)) {
+    return new ApiError(
+      503,
+      "not_ready",
+      "the database is not migrated yet (the server is starting); retry shortly",
+    );
+  }
   return new ApiError(500, "internal_error", "internal error");
+}
+
+/**
+ * True for D1's "no such table": the local server's socket opens a moment before its migrations
+ * are applied, and a request in that moment must get a retryable answer, not an opaque 500 (the
+ * statement failed, so nothing changed).
+ */
+function schemaMissing(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : "";
+  return /no such table/i.test(text);
 }
 
 /** Hono `onError` handler: the only place errors become responses. */
 export function handleError(err: unknown, c: Context): Response {
   const apiError = toApiError(err);
+  if (apiError.code === "not_ready") {
+    return c.json(apiError.toJSON(), apiError.status, { "Retry-After": "1" });
+  }
   if (apiError.status >= 500) console.error("unhandled error", err);
   return c.json(apiError.toJSON(), apiError.status);
 }
