@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { ApiError, handleError } from "../../../src/errors";
+import { ApiError, handleError } from "../../../src/errors.js";
 
 /** An app whose one route throws `err`, answered by the one error handler. */
 function throwing(err: unknown) {
