@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { ErrorBody } from "./shared/api-types";
+import type { ErrorBody } from "./shared/api-types.js";
 
 /** An error meant for the client: carries its HTTP status and a stable machine-readable code. */
 export class ApiError extends Error {
