@@ -11,7 +11,9 @@ import { BulkWriteService } from "./domain/bulk-write-service";
 import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
 import { IndexService } from "./domain/index-service";
+import { ModelService } from "./domain/model-service";
 import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { searchModel, servingEmbedder } from "./embedding/serving";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
 import { requireJsonBody } from "./middleware/content-type";
@@ -23,11 +25,12 @@ import { batchRoutes } from "./routes/bulk";
 import { entriesRoutes } from "./routes/entries";
 import { healthRoutes } from "./routes/health";
 import { indexRoutes } from "./routes/index-embed";
+import { modelRoutes } from "./routes/index-models";
 import { mcpRoutes } from "./routes/mcp";
 import { searchRoutes } from "./routes/search";
 import { wsRoutes } from "./routes/ws";
 import { SearchService } from "./search/search-service";
-import { selectEmbedder } from "./select-embedder";
+import { selectModels } from "./select-embedder";
 import { openDb } from "./storage/db";
 
 /** Whether a background worker drains the queue in this configuration. */
@@ -57,7 +60,9 @@ export function createApp() {
   app.use("*", async (c, next) => {
     const settings = readSettings(c.env);
     const db = openDb(c.env.DB);
-    const embedder = () => selectEmbedder(c.env, settings);
+    const models = selectModels(c.env, settings);
+    // One pinned embedder of the serving model per use (see embedding/serving.ts).
+    const embedder = () => servingEmbedder(db, models);
     const worker = hasWorker(c.env, settings);
     const writes = {
       db,
@@ -71,12 +76,16 @@ export function createApp() {
     c.set("batch", new BulkWriteService(writes));
     c.set(
       "search",
-      new SearchService(db, embedder, settings.searchEmbedTimeoutMs, settings.hybridSemanticWeight),
+      new SearchService(
+        db,
+        () => searchModel(db, models),
+        settings.searchEmbedTimeoutMs,
+        settings.hybridSemanticWeight,
+      ),
     );
-    c.set(
-      "index",
-      new IndexService({ db, settings, embedder, worker: worker ? embedWorkerStub(c.env) : null }),
-    );
+    const stub = worker ? embedWorkerStub(c.env) : null;
+    c.set("index", new IndexService({ db, settings, embedder, models, worker: stub }));
+    c.set("models", new ModelService({ db, settings, models, worker: stub }));
     await next();
   });
 
@@ -127,6 +136,7 @@ export function createApp() {
   app.route("/api/entries", entriesRoutes);
   app.route("/api/search", searchRoutes);
   app.route("/api/index", indexRoutes);
+  app.route("/api/index", modelRoutes);
   app.route("/ws", wsRoutes);
   app.route("/mcp", mcpRoutes);
 

@@ -7,18 +7,25 @@ import type { Settings } from "../config";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { embedNow, roundResult } from "../embedding/embed-now";
 import { roundContext } from "../embedding/embed-round";
+import { readMigrationStatus } from "../embedding/migration-status";
 import { type EmbedStatus, readEmbedStatus } from "../embedding/status";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
+import type { ModelSource } from "../select-embedder";
 import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
+import { readIndexModels } from "../storage/index-models";
 import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
+import { retryShadowFailed } from "../storage/shadow-queue";
 import type { IndexWorker } from "./index-worker";
 
 export interface IndexDeps {
   db: Db;
   settings: Settings;
+  /** A pinned embedder of the serving model, per use (embedding/serving.ts). */
   embedder: () => Embedder;
+  /** Every model this deployment can load (for the migration status). */
+  models: ModelSource;
   /** The EmbedWorker, or null where none runs. */
   worker: IndexWorker | null;
   now?: () => number;
@@ -32,7 +39,8 @@ export class IndexService {
   }
 
   async status(kb?: string): Promise<EmbedStatus> {
-    const [info, worker] = await Promise.all([
+    const now = this.now();
+    const [info, worker, migration] = await Promise.all([
       this.deps
         .embedder()
         .info()
@@ -41,13 +49,15 @@ export class IndexService {
           return null;
         }),
       this.workerStatus(),
+      readMigrationStatus(this.deps.db, this.deps.models, kb, now),
     ]);
     return readEmbedStatus(this.deps.db, {
       kb,
-      now: this.now(),
+      now,
       info,
       worker,
       embedMode: this.deps.settings.embedMode,
+      migration,
     });
   }
 
@@ -86,9 +96,17 @@ export class IndexService {
     return this.requireWorker().resume();
   }
 
-  /** Requeues failed rows: all, one KB's, or one entry's (`id` with `kb`). */
+  /**
+   * Requeues failed rows: all, one KB's, or one entry's (`id` with `kb`); and, with no `id`, the
+   * failed shadow rows of a running migration.
+   */
   async retryFailed(kb?: string, id?: string): Promise<{ requeued: number }> {
-    const requeued = await retryFailed(this.deps.db, this.now(), kb, id);
+    const { db } = this.deps;
+    const now = this.now();
+    const { target } = await readIndexModels(db);
+    const shadow =
+      target && id === undefined ? await retryShadowFailed(db, target.model, now, kb) : 0;
+    const requeued = (await retryFailed(db, now, kb, id)) + shadow;
     if (requeued > 0 && this.deps.worker) await this.deps.worker.kick();
     return { requeued };
   }

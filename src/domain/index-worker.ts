@@ -3,6 +3,7 @@
  * EmbedWorker Durable Object's stub; the service sees only this, so it never imports the adapter.
  */
 import type { EmbedRoundResult } from "../shared/api-types";
+import type { ModelSwitchedMessage } from "../shared/messages";
 import type { WorkerStatus } from "../shared/worker-status";
 
 /** The background embedder as seen from `/api/index`. */
@@ -14,4 +15,6 @@ export interface IndexWorker {
   pause(): Promise<WorkerStatus>;
   resume(): Promise<WorkerStatus>;
   status(): Promise<WorkerStatus>;
+  /** Tells every subscriber that the serving model changed, and kicks the loop. */
+  announce(message: ModelSwitchedMessage): Promise<void>;
 }

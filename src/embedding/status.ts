@@ -1,7 +1,7 @@
 /** `GET /api/index/embed-status`: the queue, the vectors and the worker, in one reconciled view. */
 import type { EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
-import type { EmbedStatus } from "../shared/api-types";
+import type { EmbedStatus, MigrationStatus } from "../shared/api-types";
 import type { WorkerStatus } from "../shared/worker-status";
 import type { Db } from "../storage/db";
 import { readStatusCounts } from "../storage/status-counts";
@@ -22,6 +22,7 @@ export async function readEmbedStatus(
     info: EmbedderInfo | null;
     worker: WorkerStatus | null;
     embedMode: string;
+    migration: MigrationStatus;
   },
 ): Promise<EmbedStatus> {
   const model = opts.info ? fingerprintKey(opts.info.model) : "";
@@ -80,5 +81,6 @@ export async function readEmbedStatus(
     provider: opts.info?.provider ?? null,
     semantic: opts.info?.semantic ?? false,
     embed_mode: opts.embedMode,
+    migration: opts.migration,
   };
 }

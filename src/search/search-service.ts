@@ -11,7 +11,8 @@
  */
 import { sql } from "drizzle-orm";
 import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../config";
-import { type Embedder, fingerprintKey } from "../embedder/types";
+import { fingerprintKey } from "../embedder/types";
+import type { SearchModelChoice } from "../embedding/serving";
 import { ApiError } from "../errors";
 import { withTimeout } from "../shared/timeout";
 import type { Db } from "../storage/db";
@@ -50,8 +51,12 @@ export interface SearchResult {
 
 /** Why a search answered with less than it was asked for. */
 export interface Degraded {
-  /** `embedder_unavailable`: the embedder failed or missed the deadline; keyword results only. */
-  code: "embedder_unavailable";
+  /**
+   * `embedder_unavailable`: the embedder failed or missed the deadline; keyword results only.
+   * `serving_model_unavailable`: the serving model cannot be loaded here; the semantic part is a
+   * migration target's, which covers only part of the index (see `semantic_coverage`).
+   */
+  code: "embedder_unavailable" | "serving_model_unavailable";
   message: string;
 }
 
@@ -95,19 +100,20 @@ type Hit = {
 };
 
 /** The query's vector and the index it was compared with: what finds each result's passage. */
-type PassageFinder = { query: Float32Array; index: VectorIndex };
+type PassageFinder = { query: Float32Array; index: VectorIndex; model: string };
 
 /** Keyword hits and the FTS5 expression that found them (null when the query has no terms). */
 type KeywordHits = { hits: Hit[]; match: string | null };
 
 export class SearchService {
   /**
+   * `model` chooses the model a search reads (the serving one: see embedding/serving.ts).
    * `hybridSemanticWeight` weighs the semantic list in hybrid fusion (the keyword list gets the
    * rest); with an embedder that is not semantic, hybrid is keyword search.
    */
   constructor(
     private readonly db: Db,
-    private readonly embedder: () => Embedder,
+    private readonly model: () => Promise<SearchModelChoice>,
     private readonly embedTimeoutMs: number,
     private readonly hybridSemanticWeight = DEFAULT_HYBRID_SEMANTIC_WEIGHT,
     private readonly now: () => number = Date.now,
@@ -223,8 +229,8 @@ export class SearchService {
    * deadline.
    */
   private async semantic(text: string, kb: string | undefined, want: number) {
-    const embedder = this.embedder();
     const end = this.now() + this.embedTimeoutMs;
+    const { embedder, standIn } = await this.beforeDeadline(this.model(), end);
     const info = await this.beforeDeadline(embedder.info(), end);
     const model = fingerprintKey(info.model);
     const index = vectorIndexFor(model);
@@ -243,8 +249,17 @@ export class SearchService {
     const vectors = Math.min(index.countIn(kb), entries);
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
     const hits: Hit[] = query ? rankByBestPassage(index, query, want, kb) : [];
-    const finder: PassageFinder | undefined = query ? { query, index } : undefined;
-    return { hits, finder, facts: { model, semantic: info.semantic, semantic_coverage: coverage } };
+    const finder: PassageFinder | undefined = query ? { query, index, model } : undefined;
+    const facts = { model, semantic: info.semantic, semantic_coverage: coverage };
+    if (!standIn) return { hits, finder, facts };
+    const degraded: Degraded = {
+      code: "serving_model_unavailable",
+      message:
+        `the serving model ${standIn.serving} cannot be loaded here (${standIn.reason}); ` +
+        `semantic results are from ${model}, which a migration is filling in ` +
+        `(${coverage.embedded} of ${coverage.entries} entries)`,
+    };
+    return { hits, finder, facts: { ...facts, degraded } };
   }
 
   /** An embedder call that must answer by `end`; any failure is `503 embedder_unavailable`. */
@@ -310,11 +325,11 @@ export class SearchService {
   }
 
   /** The passage of each hit (its own, or the entry's nearest the query), by entry key. */
-  private async passagesOf(hits: Hit[], { query, index }: PassageFinder) {
+  private async passagesOf(hits: Hit[], { query, index, model }: PassageFinder) {
     const keys = [];
     for (const hit of hits) {
       const seq = hit.seq ?? index.bestOf(query, hit.kbName, hit.entryId)?.seq;
-      if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, seq });
+      if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, model, seq });
     }
     const spans = await getPassageSpans(this.db, keys);
     return new Map(spans.map((s) => [`${s.kbName}\u0000${s.entryId}`, s]));

@@ -100,6 +100,63 @@ export interface EmbedStatus {
   provider: string | null;
   semantic: boolean;
   embed_mode: string;
+  /** The serving model, a migration in progress and the kept sets. */
+  migration: MigrationStatus;
+}
+
+/** One model's vector set, as the migration status lists it. */
+export interface ModelSetInfo {
+  /** Fingerprint key. */
+  model: string;
+  role: "serving" | "target" | "kept";
+  /** Entries with a committed set of this model (current or not). */
+  sets: number;
+  passages: number;
+  /** When it took its role (a target: when its migration began). */
+  since: string;
+  /** When it last stopped serving (null if it never served). */
+  retired_at: string | null;
+}
+
+/** A running migration's shadow set. */
+export interface ShadowProgress {
+  /** Entries (of the KB asked about, or all). */
+  entries: number;
+  /** Entries the target covers: a current set of it. */
+  covered: number;
+  ratio: number;
+  pending: number;
+  processing: number;
+  failed: number;
+  /** Sets of the target committed in the last minute. */
+  entries_last_minute: number;
+  /** Seconds to full coverage at that rate; null when nothing was committed in the last minute. */
+  eta_seconds: number | null;
+}
+
+/** `GET /api/index/migrate`: which model serves, the migration in progress, the kept sets. */
+export interface MigrationStatus {
+  kb: string | null;
+  serving: string | null;
+  /** False when the serving model cannot be loaded here (search then says so). */
+  serving_available: boolean;
+  serving_error: string | null;
+  target: string | null;
+  /** The shadow coverage at which the switch happens. */
+  switch_at: number | null;
+  shadow: ShadowProgress | null;
+  models: ModelSetInfo[];
+}
+
+/** `POST /api/index/migrate` with `dry_run`: what a migration would embed, and for how long. */
+export interface MigrationEstimate {
+  model: string;
+  entries: number;
+  passages: number;
+  tokens: number;
+  seconds: number;
+  /** What the estimate was measured on: a sample of the KB's own entries, embedded here. */
+  sample: { entries: number; passages: number; seconds: number; passages_per_second: number };
 }
 
 /** One synchronous batch of `POST /api/index/embed`. */

@@ -38,6 +38,20 @@ export interface EntryChangedMessage extends EntryEventBase {
   type: "entry_created" | "entry_updated" | "entry_deleted";
 }
 
+/**
+ * The serving model changed (a migration's switch, or a rollback): searches from now on read
+ * `model`'s vectors. Sent to every socket, whatever KB it follows.
+ */
+export interface ModelSwitchedMessage {
+  type: "model_switched";
+  model: string;
+  previous: string | null;
+  reason: "migration" | "rollback";
+  /** Entries `model` covered at the switch, of all entries (the rest are queued for it). */
+  coverage: { embedded: number; entries: number; ratio: number };
+  at: string;
+}
+
 /** Sent once on connect: what the socket is subscribed to. */
 export interface HelloMessage {
   type: "hello";
@@ -50,7 +64,7 @@ export interface PongMessage {
 }
 
 export type EntryEventMessage = EmbedCompleteMessage | EmbedFailedMessage | EntryChangedMessage;
-export type ServerMessage = EntryEventMessage | HelloMessage | PongMessage;
+export type ServerMessage = EntryEventMessage | ModelSwitchedMessage | HelloMessage | PongMessage;
 
 /** What a client may send. */
 export type ClientMessage = { type: "ping" };

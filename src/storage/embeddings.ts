@@ -185,9 +185,7 @@ export async function getEmbeddingMeta(
     .from(entryEmbeddings)
     .where(and(eq(entryEmbeddings.kbName, kbName), eq(entryEmbeddings.entryId, entryId)))
     .orderBy(
-      desc(
-        sql`${entryEmbeddings.model} = (SELECT model FROM index_models WHERE role = 'serving')`,
-      ),
+      desc(sql`${entryEmbeddings.model} = (SELECT model FROM index_models WHERE role = 'serving')`),
       desc(entryEmbeddings.embeddedAt),
     )
     .limit(1)

@@ -6,6 +6,7 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, runAtomic } from "./db";
+import type { EmbedSource } from "./queue";
 import { type IndexModelRow, indexModels } from "./schema";
 
 /** The index's models by role. */
@@ -140,7 +141,7 @@ export async function switchServing(db: Db, model: string, now: number): Promise
  * Ends a running migration without switching: the target becomes a kept set (its vectors so far
  * stay, for a later migration to reuse) and its shadow rows go.
  */
-export function cancelMigrationStatements(): SQL[] {
+function cancelMigrationStatements(): SQL[] {
   return [
     sql`DELETE FROM shadow_queue
          WHERE model IN (SELECT model FROM index_models WHERE role = 'target')`,
@@ -183,4 +184,35 @@ export async function setsCommittedSince(db: Db, model: string, since: number): 
   const row = await db.get<{ n: number }>(sql`
     SELECT count(*) AS n FROM entry_embeddings WHERE model = ${model} AND embedded_at >= ${since}`);
   return Number(row?.n ?? 0);
+}
+
+/** The entries (of one KB, or all) without a current set of `model`: how many, and their bytes. */
+export async function migrationWork(
+  db: Db,
+  model: string,
+  kb: string | undefined,
+): Promise<{ entries: number; bytes: number }> {
+  const row = await db.get<{ n: number; bytes: number | null }>(sql`
+    SELECT count(*) AS n,
+           sum(octet_length(e.title) + octet_length(e.summary) + octet_length(e.body)) AS bytes
+      FROM entries e
+     WHERE NOT ${currentSet(model, sql`e.kb_name`, sql`e.id`)}
+       ${kb === undefined ? sql`` : sql`AND e.kb_name = ${kb}`}`);
+  return { entries: Number(row?.n ?? 0), bytes: Number(row?.bytes ?? 0) };
+}
+
+/** A random sample of up to `n` of those entries, with the text embedding reads. */
+export function sampleMigrationWork(
+  db: Db,
+  model: string,
+  kb: string | undefined,
+  n: number,
+): Promise<EmbedSource[]> {
+  return db.all<EmbedSource>(sql`
+    SELECT e.kb_name AS kbName, e.id AS id, e.title AS title, e.summary AS summary,
+           e.body AS body, e.content_hash AS contentHash
+      FROM entries e
+     WHERE NOT ${currentSet(model, sql`e.kb_name`, sql`e.id`)}
+       ${kb === undefined ? sql`` : sql`AND e.kb_name = ${kb}`}
+     ORDER BY random() LIMIT ${n}`);
 }
