@@ -27,6 +27,8 @@ export async function readEmbedStatus(
 ): Promise<EmbedStatus> {
   const model = opts.info ? fingerprintKey(opts.info.model) : "";
   const { rows, oldestPendingAt, expiredLeases } = await readStatusCounts(db, opts.kb, opts.now);
+  // Sets of a migration's target or kept for rollback are not stale: they are there on purpose.
+  const kept = new Set(opts.migration.models.map((m) => m.model));
   const counts = { pending: 0, processing: 0, done: 0, failed: 0 };
   let entries = 0;
   let embedded = 0;
@@ -43,7 +45,7 @@ export async function readEmbedStatus(
       if (row.model === model) {
         activeVectors += n;
         truncated += Number(row.truncated);
-      } else otherVectors += n;
+      } else if (!kept.has(row.model)) otherVectors += n;
     } else {
       const status = row.metric.slice("queue:".length);
       if (!(status in counts)) continue;
@@ -66,7 +68,8 @@ export async function readEmbedStatus(
     done: counts.done,
     failed: counts.failed,
     missing: Math.max(0, entries - embedded - counts.pending - counts.processing - counts.failed),
-    // Another model's vectors, plus active-model vectors of text that has changed since.
+    // Another model's vectors (one the index does not keep), plus active-model vectors of text
+    // that has changed since.
     stale: otherVectors + Math.max(0, activeVectors - embedded),
     truncated,
     passages,

@@ -109,7 +109,8 @@ const PASSAGES_PER_STATEMENT = 200;
  * `markDone`. The first is the header's upsert: it changes a row exactly when the entry still
  * holds the text that was split, and then every other statement takes effect too (same guard);
  * otherwise none does. The set replaces the previous one of its model whole, and the entry's
- * vectors of that model that no passage uses any more are deleted; other models' sets stay.
+ * vectors of that model that no passage uses any more are deleted; the sets of models the index
+ * keeps stay, the others go.
  */
 export function commitPassageSet(w: PassageSetWrite): SQL[] {
   const holds = entryHolds(w.kbName, w.entryId, w.contentHash);
@@ -147,6 +148,14 @@ export function commitPassageSet(w: PassageSetWrite): SQL[] {
           ON v.kb_name = ${w.kbName} AND v.entry_id = ${w.entryId} AND v.model = ${w.model}
          AND v.hash = j.value ->> 'hash'
        WHERE ${holds}`);
+  }
+  // Sets of a model the index does not keep (not serving, a migration's target or kept for
+  // rollback: `index_models`) are replaced, as when an entry held one set.
+  const unkept = sql`model <> ${w.model} AND model NOT IN (SELECT model FROM index_models)`;
+  for (const table of [sql`entry_passages`, sql`passage_vectors`, sql`entry_embeddings`]) {
+    statements.push(sql`
+      DELETE FROM ${table}
+       WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND ${unkept} AND ${holds}`);
   }
   // Only this model's: another model's set, or its vectors staged for a set not yet committed
   // (a migration's), are not this set's to clean up.
