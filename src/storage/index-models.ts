@@ -76,6 +76,7 @@ export async function startMigration(
        WHERE NOT ${currentSet(model, sql`e.kb_name`, sql`e.id`)}
       ON CONFLICT DO NOTHING`,
   ]);
+  // `shadow_queue` has no triggers, so `changes` counts exactly the rows queued.
   return queued?.meta.changes ?? 0;
 }
 
@@ -116,7 +117,8 @@ function switchStatements(model: string, now: number): SQL[] {
          SET status = 'pending', attempts = 0, error = NULL, next_attempt_at = ${now},
              lease_until = NULL, model = NULL, updated_at = ${now}
        WHERE ${switched} AND NOT ${current}
-         AND NOT (status = 'pending' AND attempts = 0)`,
+         AND NOT (status = 'pending' AND attempts = 0)
+      RETURNING entry_id`,
     sql`DELETE FROM shadow_queue WHERE model = ${model} AND ${switched}`,
   ];
 }
@@ -131,9 +133,10 @@ export interface SwitchResult {
 /** Makes `model` serve (see `switchStatements`); `switched` is false if it could not. */
 export async function switchServing(db: Db, model: string, now: number): Promise<SwitchResult> {
   const results = await runAtomic(db, switchStatements(model, now));
+  // Rows, not `meta.changes`: D1 counts the changes its triggers made too.
   return {
     switched: (results[1]?.meta.changes ?? 0) > 0,
-    requeued: results[3]?.meta.changes ?? 0,
+    requeued: results[3]?.results.length ?? 0,
   };
 }
 
@@ -158,7 +161,7 @@ export async function rollbackTo(db: Db, model: string, now: number): Promise<Sw
   const results = await runAtomic(db, [...cancel, ...switchStatements(model, now)]);
   return {
     switched: (results[cancel.length + 1]?.meta.changes ?? 0) > 0,
-    requeued: results[cancel.length + 3]?.meta.changes ?? 0,
+    requeued: results[cancel.length + 3]?.results.length ?? 0,
   };
 }
 
@@ -173,10 +176,10 @@ export async function dropModel(db: Db, model: string): Promise<number> {
     sql`DELETE FROM shadow_queue WHERE model = ${model} AND ${notServing}`,
     sql`DELETE FROM entry_passages WHERE model = ${model} AND ${notServing}`,
     sql`DELETE FROM passage_vectors WHERE model = ${model} AND ${notServing}`,
-    sql`DELETE FROM entry_embeddings WHERE model = ${model} AND ${notServing}`,
+    sql`DELETE FROM entry_embeddings WHERE model = ${model} AND ${notServing} RETURNING entry_id`,
     sql`DELETE FROM index_models WHERE model = ${model} AND role <> 'serving'`,
   ]);
-  return results[3]?.meta.changes ?? 0;
+  return results[3]?.results.length ?? 0;
 }
 
 /** Sets of `model` committed since `since` (a seek on `entry_embeddings_model_time`). */
