@@ -10,6 +10,7 @@ import { CliError, usageError } from "../errors.js";
 import { subscribe } from "../events.js";
 import { duration, keyValues, printJson, println } from "../output.js";
 import { startProgress } from "../progress.js";
+import { registerModelCommands } from "./index-models.js";
 
 interface EmbedOptions {
   kb?: string;
@@ -192,6 +193,7 @@ async function embedBackground(
 /** Registers `index` and its subcommands. */
 export function registerIndexCommands(program: Command): void {
   const index = program.command("index").description("the embedding index and its queue");
+  registerModelCommands(index);
 
   index
     .command("embed")

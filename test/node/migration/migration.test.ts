@@ -3,8 +3,19 @@
  * → back, while writes, updates and deletes run and a search runs every 100 ms.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmbedStatus, MigrationStatus } from "../../../src/shared/api-types.js";
-import { api, removeDir, startServer, type TestServer, waitFor } from "../../support/server.js";
+import type {
+  EmbedStatus,
+  MigrationEstimate,
+  MigrationStatus,
+} from "../../../src/shared/api-types.js";
+import {
+  api,
+  removeDir,
+  runCli,
+  startServer,
+  type TestServer,
+  waitFor,
+} from "../../support/server.js";
 import { observe } from "./observer.js";
 
 const KB = "mig";
@@ -55,6 +66,18 @@ describe("migrating the model", () => {
       "note-2-on-the-harbour",
     ]);
 
+    // The dry run measures the bundled model on the KB's own text and changes nothing.
+    const dry = await runCli(["index", "migrate", "--model", "bundled", "--dry-run", "--json"], {
+      url,
+    });
+    expect(dry.code, dry.stderr).toBe(0);
+    const estimate = JSON.parse(dry.stdout) as MigrationEstimate;
+    expect(estimate).toMatchObject({ entries: 12, passages: 12 });
+    expect(estimate.tokens).toBeGreaterThan(12 * 5);
+    expect(estimate.seconds).toBeGreaterThan(0);
+    expect(estimate.sample).toMatchObject({ entries: 12, passages: 12 });
+    expect((await status(url)).migration).toMatchObject({ serving: hash, target: null });
+
     const watcher = await observe(url, KB, "weather by the river");
     const started = await api<{ started: boolean; queued: number; migration: MigrationStatus }>(
       url,
@@ -72,6 +95,11 @@ describe("migrating the model", () => {
       body: JSON.stringify({ model: "hash" }),
     });
     expect(other.status).toBe(409);
+    const shown = await runCli(["index", "migrate", "--status", "--json"], { url });
+    expect(shown.code, shown.stderr).toBe(0);
+    const progress = JSON.parse(shown.stdout) as MigrationStatus;
+    expect(progress).toMatchObject({ serving: hash, target: bundled, switch_at: 1 });
+    expect(progress.shadow?.entries).toBeGreaterThanOrEqual(12);
 
     // Writes, updates and deletes while the shadow set fills in.
     const created: string[] = [];
@@ -135,14 +163,17 @@ describe("migrating the model", () => {
     await api(url, "PATCH", `/api/entries/log-3-of-the-mountain?kb=${KB}`, {
       body: "Changed again.",
     });
-    const back = await api<{
+    await waitFor(async () => reconciled(url), 30_000, "the change embedded with bundled");
+    const rolled = await runCli(["index", "rollback", "--json"], { url });
+    expect(rolled.code, rolled.stderr).toBe(0);
+    const back = JSON.parse(rolled.stdout) as {
       switched: {
         model: string;
         previous: string;
         coverage: { embedded: number; entries: number };
       };
       requeued: number;
-    }>(url, "POST", "/api/index/rollback");
+    };
     expect(back.switched).toMatchObject({ model: hash, previous: bundled });
     // Only the entry changed since the switch is queued for hash again; coverage says so.
     expect(back.requeued).toBe(1);
