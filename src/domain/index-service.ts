@@ -17,7 +17,7 @@ import type { Db } from "../storage/db";
 import { readIndexModels } from "../storage/index-models";
 import { enqueueNeeded, type FailedRow, listFailed, retryFailed } from "../storage/queue";
 import { retryShadowFailed } from "../storage/shadow-queue";
-import type { IndexWorker } from "./index-worker";
+import { type IndexWorker, requireWorker } from "./index-worker";
 
 export interface IndexDeps {
   db: Db;
@@ -122,14 +122,7 @@ export class IndexService {
   }
 
   private requireWorker(): IndexWorker {
-    if (!this.deps.worker) {
-      throw new ApiError(
-        409,
-        "no_worker",
-        "no background worker runs here (EMBED_MODE is not 'background'); embed synchronously",
-      );
-    }
-    return this.deps.worker;
+    return requireWorker(this.deps.worker, "embed synchronously");
   }
 
   /** A synchronous batch where no worker exists to run it. */

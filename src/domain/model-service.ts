@@ -23,7 +23,7 @@ import {
   setSwitchAt,
   startMigration,
 } from "../storage/index-models";
-import type { IndexWorker } from "./index-worker";
+import { type IndexWorker, requireWorker } from "./index-worker";
 
 export interface ModelDeps {
   db: Db;
@@ -185,13 +185,6 @@ export class ModelService {
   }
 
   private requireWorker(): IndexWorker {
-    if (!this.deps.worker) {
-      throw new ApiError(
-        409,
-        "no_worker",
-        "a migration needs the background worker (EMBED_MODE is not 'background')",
-      );
-    }
-    return this.deps.worker;
+    return requireWorker(this.deps.worker, "a migration needs it");
   }
 }

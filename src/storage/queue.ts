@@ -82,7 +82,7 @@ export interface ClaimedRow {
 }
 
 /** The columns `claimDue` reads back from each row it claims. */
-interface ClaimedColumns {
+export interface ClaimedColumns {
   kb_name: string;
   entry_id: string;
   attempts: number;
@@ -125,7 +125,8 @@ function claimDueSql(now: number, leaseUntil: number, limit: number, maxBytes: n
     RETURNING kb_name, entry_id, attempts, queued_at, content_hash`;
 }
 
-function toClaimed(rows: ClaimedColumns[], leaseUntil: number): ClaimedRow[] {
+/** Claimed rows as read back, with their lease. */
+export function toClaimed(rows: ClaimedColumns[], leaseUntil: number): ClaimedRow[] {
   return rows.map((r) => ({
     kbName: r.kb_name,
     entryId: r.entry_id,
@@ -163,9 +164,11 @@ export interface ExhaustedRow {
   error: string | null;
 }
 
-type ExhaustedColumns = ClaimedColumns & { error: string | null };
+/** The columns read back from each row whose last lease expired. */
+export type ExhaustedColumns = ClaimedColumns & { error: string | null };
 
-function toExhausted(rows: ExhaustedColumns[]): ExhaustedRow[] {
+/** Rows whose last lease expired, as read back. */
+export function toExhausted(rows: ExhaustedColumns[]): ExhaustedRow[] {
   return rows.map((r) => ({
     kbName: r.kb_name,
     entryId: r.entry_id,

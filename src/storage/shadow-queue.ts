@@ -7,7 +7,14 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { ClaimStore } from "./claim-store";
 import { type Db, runAtomic } from "./db";
-import type { ClaimedRow, ExhaustedRow } from "./queue";
+import {
+  type ClaimedColumns,
+  type ClaimedRow,
+  type ExhaustedColumns,
+  type ExhaustedRow,
+  toClaimed,
+  toExhausted,
+} from "./queue";
 
 const LEASE_EXPIRED = "the worker stopped while embedding this entry (lease expired)";
 
@@ -39,15 +46,6 @@ export function shadowClaims(model: string): ClaimStore {
       DELETE FROM shadow_queue
        WHERE kb_name = ${row.kbName} AND entry_id = ${row.entryId} AND model = ${model}`,
   };
-}
-
-interface ClaimedColumns {
-  kb_name: string;
-  entry_id: string;
-  attempts: number;
-  queued_at: number;
-  content_hash: string;
-  error?: string | null;
 }
 
 /**
@@ -84,24 +82,9 @@ export async function claimShadow(
           LIMIT ${limit})
       RETURNING kb_name, entry_id, attempts, queued_at, content_hash`,
   ]);
-  const rows = (result: typeof claimed) => (result?.results ?? []) as unknown as ClaimedColumns[];
   return {
-    claimed: rows(claimed).map((r) => ({
-      kbName: r.kb_name,
-      entryId: r.entry_id,
-      attempts: r.attempts,
-      queuedAt: r.queued_at,
-      contentHash: r.content_hash,
-      leaseUntil,
-    })),
-    exhausted: rows(exhausted).map((r) => ({
-      kbName: r.kb_name,
-      entryId: r.entry_id,
-      attempts: r.attempts,
-      queuedAt: r.queued_at,
-      contentHash: r.content_hash,
-      error: r.error ?? null,
-    })),
+    claimed: toClaimed((claimed?.results ?? []) as unknown as ClaimedColumns[], leaseUntil),
+    exhausted: toExhausted((exhausted?.results ?? []) as unknown as ExhaustedColumns[]),
   };
 }
 
