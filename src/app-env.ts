@@ -3,6 +3,7 @@ import type { Settings } from "./config";
 import type { BulkWriteService } from "./domain/bulk-write-service";
 import type { EntriesService } from "./domain/entries-service";
 import type { IndexService } from "./domain/index-service";
+import type { ModelService } from "./domain/model-service";
 import type { SearchService } from "./search/search-service";
 
 export interface AppEnv {
@@ -13,5 +14,6 @@ export interface AppEnv {
     batch: BulkWriteService;
     search: SearchService;
     index: IndexService;
+    models: ModelService;
   };
 }

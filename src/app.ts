@@ -12,7 +12,9 @@ import { BulkWriteService } from "./domain/bulk-write-service";
 import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
 import { IndexService } from "./domain/index-service";
+import { ModelService } from "./domain/model-service";
 import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { searchModel, servingEmbedder } from "./embedding/serving";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
 import { requireJsonBody } from "./middleware/content-type";
@@ -25,11 +27,12 @@ import { docsRoutes } from "./routes/docs";
 import { entriesRoutes } from "./routes/entries";
 import { healthRoutes } from "./routes/health";
 import { indexRoutes } from "./routes/index-embed";
+import { modelRoutes } from "./routes/index-models";
 import { mcpRoutes } from "./routes/mcp";
 import { searchRoutes } from "./routes/search";
 import { wsRoutes } from "./routes/ws";
 import { SearchService } from "./search/search-service";
-import { selectEmbedder } from "./select-embedder";
+import { selectModels } from "./select-embedder";
 import { openDb } from "./storage/db";
 import { selectVectorStore } from "./vectors/select-vector-store";
 
@@ -60,7 +63,9 @@ export function createApp() {
   app.use("*", async (c, next) => {
     const settings = readSettings(c.env);
     const db = openDb(c.env.DB);
-    const embedder = () => selectEmbedder(c.env, settings);
+    const models = selectModels(c.env, settings);
+    // One pinned embedder of the serving model per use (see embedding/serving.ts).
+    const embedder = () => servingEmbedder(db, models);
     const worker = hasWorker(c.env, settings);
     const vectors = selectVectorStore(c.env, db);
     const writes = {
@@ -79,21 +84,14 @@ export function createApp() {
       new SearchService(
         db,
         vectors,
-        embedder,
+        () => searchModel(db, models),
         settings.searchEmbedTimeoutMs,
         settings.hybridSemanticWeight,
       ),
     );
-    c.set(
-      "index",
-      new IndexService({
-        db,
-        vectors,
-        settings,
-        embedder,
-        worker: worker ? embedWorkerStub(c.env) : null,
-      }),
-    );
+    const stub = worker ? embedWorkerStub(c.env) : null;
+    c.set("index", new IndexService({ db, vectors, settings, embedder, models, worker: stub }));
+    c.set("models", new ModelService({ db, settings, models, worker: stub }));
     await next();
   });
 
@@ -145,6 +143,7 @@ export function createApp() {
     .route(MOUNTS.entries, entriesRoutes)
     .route(MOUNTS.search, searchRoutes)
     .route(MOUNTS.index, indexRoutes)
+    .route(MOUNTS.index, modelRoutes)
     .route(MOUNTS.ws, wsRoutes)
     .route("/mcp", mcpRoutes);
   // The document describes the routes mounted above (each sub-router brings its definitions).

@@ -15,6 +15,7 @@ import { connectEvents } from "./live.js";
 /** @typedef {import("../../src/shared/api-types.js").RetryResult} RetryResult */
 /** @typedef {import("../../src/shared/messages.js").ServerMessage} ServerMessage */
 /** @typedef {import("../../src/shared/messages.js").EntryEventMessage} EntryEventMessage */
+/** @typedef {import("../../src/shared/messages.js").ModelSwitchedMessage} ModelSwitchedMessage */
 
 const POLL_MS = 2000;
 /** The chart spans the samples collected so far, from 1 up to 10 minutes. */
@@ -31,7 +32,7 @@ const state = {
   status: null,
   /** @type {import("./chart.js").Sample[]} */
   samples: [],
-  /** @type {{ message: EntryEventMessage, at: string | number }[]} */
+  /** @type {{ message: EntryEventMessage | ModelSwitchedMessage, at: string | number }[]} */
   events: [],
   /** @type {FailedRows["failed"]} */
   failed: [],
@@ -97,6 +98,7 @@ function renderStatus() {
   $("fact-model").textContent = s.model
     ? `${s.model}${s.provider ? ` (${s.provider})` : ""}`
     : "unavailable";
+  renderMigration(s.migration);
   // Entries are embedded as passages: how many are searchable, and the embedder's own pace.
   $("fact-passages").textContent =
     `${count(s.passages ?? 0)} searchable` +
@@ -151,7 +153,14 @@ function renderStatus() {
   /** @type {HTMLButtonElement} */ ($("retry-all")).disabled = s.failed === 0;
 
   const banner = $("banner");
-  if (!s.semantic) {
+  if (s.migration && !s.migration.serving_available) {
+    banner.hidden = false;
+    banner.className = "banner banner-warn";
+    banner.replaceChildren(
+      h("strong", { text: "Serving model unavailable. " }),
+      `${s.migration.serving} cannot be loaded here (${s.migration.serving_error}): search serves keyword results plus what ${s.migration.target ?? "the new model"} covers so far, until the migration switches.`,
+    );
+  } else if (!s.semantic) {
     banner.hidden = false;
     banner.className = "banner banner-warn";
     banner.replaceChildren(
@@ -166,6 +175,32 @@ function renderStatus() {
           ]),
     );
   } else banner.hidden = true;
+}
+
+/**
+ * The serving model's migration, if one runs: target, shadow coverage, pace and ETA.
+ * @param {any} m
+ */
+function renderMigration(m) {
+  const node = $("fact-migration");
+  if (!m) {
+    node.textContent = "–";
+    return;
+  }
+  if (m.target && m.shadow) {
+    const sh = m.shadow;
+    const eta = sh.eta_seconds === null ? "–" : duration(sh.eta_seconds * 1000);
+    node.textContent =
+      `→ ${m.target}: ${count(sh.covered)}/${count(sh.entries)} ` +
+      `(${Math.floor(sh.ratio * 100)}%, switch at ${Math.round(m.switch_at * 100)}%) · ` +
+      `${count(sh.entries_last_minute)}/min · ETA ${eta}` +
+      (sh.failed > 0 ? ` · ${count(sh.failed)} failed` : "");
+    return;
+  }
+  const kept = m.models
+    .filter((/** @type {any} */ x) => x.role === "kept")
+    .map((/** @type {any} */ x) => x.model);
+  node.textContent = kept.length > 0 ? `none · kept for rollback: ${kept.join(", ")}` : "none";
 }
 
 function renderConnection() {
@@ -190,6 +225,7 @@ function renderEvents() {
     entry_created: ["created", "muted"],
     entry_updated: ["updated", "muted"],
     entry_deleted: ["deleted", "muted"],
+    model_switched: ["model switched", "info"],
   };
   list.replaceChildren(
     ...state.events.map(({ message, at }) => {
@@ -197,6 +233,23 @@ function renderEvents() {
         message.type,
         "muted",
       ];
+      if (message.type === "model_switched") {
+        const c = message.coverage;
+        const item = h("li", { class: "event event-model_switched" }, [
+          h("span", { class: `pill pill-${tone}`, text: label }),
+          h("span", {
+            class: "event-entry",
+            text: `${message.previous ?? "–"} → ${message.model}`,
+          }),
+          h("span", {
+            class: "muted",
+            text: `${message.reason} · ${count(c.embedded)}/${count(c.entries)} current`,
+          }),
+          h("time", { class: "muted small", text: clock(at) }),
+        ]);
+        item.dataset.type = message.type;
+        return item;
+      }
       const detail =
         message.type === "embed_failed"
           ? h("span", { class: "error-text", title: message.error, text: message.error })
@@ -325,7 +378,8 @@ function refreshSoon() {
 /** @param {ServerMessage} message */
 function onMessage(message) {
   if (message.type === "hello" || message.type === "pong") return;
-  state.events.unshift({ message, at: message.embedded_at ?? Date.now() });
+  const at = message.type === "model_switched" ? message.at : (message.embedded_at ?? Date.now());
+  state.events.unshift({ message, at });
   state.events.length = Math.min(state.events.length, MAX_EVENTS);
   renderEvents();
   refreshSoon();

@@ -11,6 +11,7 @@ import type * as bulk from "./bulk.js";
 import type * as entries from "./entries.js";
 import type * as health from "./health.js";
 import type * as index from "./index-embed.js";
+import type * as models from "./index-models.js";
 import type * as search from "./search.js";
 import type * as ws from "./ws.js";
 
@@ -60,6 +61,7 @@ export type ApiSchema = Mounted<typeof MOUNTS.health, typeof health> &
   Mounted<typeof MOUNTS.entries, typeof entries> &
   Mounted<typeof MOUNTS.search, typeof search> &
   Mounted<typeof MOUNTS.index, typeof index> &
+  Mounted<typeof MOUNTS.index, typeof models> &
   Mounted<typeof MOUNTS.ws, typeof ws>;
 
 /** The API as a Hono app type, for `hc`. */

@@ -7,22 +7,29 @@ import type { Settings } from "../config";
 import { type Embedder, fingerprintKey } from "../embedder/types";
 import { embedNow, roundResult } from "../embedding/embed-now";
 import { roundContext } from "../embedding/embed-round";
+import { readMigrationStatus } from "../embedding/migration-status";
 import { type EmbedStatus, readEmbedStatus } from "../embedding/status";
 import { ApiError } from "../errors";
 import { limits } from "../model/limits";
+import type { ModelSource } from "../select-embedder";
 import type { WorkerStatus } from "../shared/api-types";
 import type { Db } from "../storage/db";
+import { readIndexModels } from "../storage/index-models";
 import { type FailedRow, listFailed, retryFailed } from "../storage/queue-admin";
 import { enqueueNeeded } from "../storage/queue-enqueue";
+import { retryShadowFailed } from "../storage/shadow-queue";
 import type { VectorStore } from "../vectors/vector-store";
-import type { IndexWorker } from "./index-worker";
+import { type IndexWorker, requireWorker } from "./index-worker";
 
 export interface IndexDeps {
   db: Db;
   /** Where passage vectors are searched: told of sets committed here; asked what is searchable. */
   vectors: VectorStore;
   settings: Settings;
+  /** A pinned embedder of the serving model, per use (embedding/serving.ts). */
   embedder: () => Embedder;
+  /** Every model this deployment can load (for the migration status). */
+  models: ModelSource;
   /** The EmbedWorker, or null where none runs. */
   worker: IndexWorker | null;
   now?: () => number;
@@ -36,7 +43,8 @@ export class IndexService {
   }
 
   async status(kb?: string): Promise<EmbedStatus> {
-    const [info, worker] = await Promise.all([
+    const now = this.now();
+    const [info, worker, migration] = await Promise.all([
       this.deps
         .embedder()
         .info()
@@ -45,13 +53,15 @@ export class IndexService {
           return null;
         }),
       this.workerStatus(),
+      readMigrationStatus(this.deps.db, this.deps.models, kb, now),
     ]);
     const status = await readEmbedStatus(this.deps.db, {
       kb,
-      now: this.now(),
+      now,
       info,
       worker,
       embedMode: this.deps.settings.embedMode,
+      migration,
     });
     // Embedded (committed in D1) is not yet searchable while the vector store catches up.
     status.vector_store = info
@@ -98,9 +108,17 @@ export class IndexService {
     return this.requireWorker().resume();
   }
 
-  /** Requeues failed rows: all, one KB's, or one entry's (`id` with `kb`). */
+  /**
+   * Requeues failed rows: all, one KB's, or one entry's (`id` with `kb`); and, with no `id`, the
+   * failed shadow rows of a running migration.
+   */
   async retryFailed(kb?: string, id?: string): Promise<{ requeued: number }> {
-    const requeued = await retryFailed(this.deps.db, this.now(), kb, id);
+    const { db } = this.deps;
+    const now = this.now();
+    const { target } = await readIndexModels(db);
+    const shadow =
+      target && id === undefined ? await retryShadowFailed(db, target.model, now, kb) : 0;
+    const requeued = (await retryFailed(db, now, kb, id)) + shadow;
     if (requeued > 0 && this.deps.worker) await this.deps.worker.kick();
     return { requeued };
   }
@@ -116,14 +134,7 @@ export class IndexService {
   }
 
   private requireWorker(): IndexWorker {
-    if (!this.deps.worker) {
-      throw new ApiError(
-        409,
-        "no_worker",
-        "no background worker runs here (EMBED_MODE is not 'background'); embed synchronously",
-      );
-    }
-    return this.deps.worker;
+    return requireWorker(this.deps.worker, "embed synchronously");
   }
 
   /** A synchronous batch where no worker exists to run it. */

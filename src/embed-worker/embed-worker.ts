@@ -6,18 +6,23 @@
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
 import { embedNow, roundResult } from "../embedding/embed-now";
-import { type RoundOutcome, roundContext } from "../embedding/embed-round";
-import { selectEmbedder } from "../select-embedder";
+import { emptyOutcome, type RoundOutcome, roundContext } from "../embedding/embed-round";
+import { runShadowCycle, switchIfReady } from "../embedding/migration";
+import { embedderFor, resolveServing } from "../embedding/serving";
+import { selectModels } from "../select-embedder";
 import type { EmbedRoundResult, WorkerStatus } from "../shared/api-types";
 import {
   type EntryEventMessage,
   type HelloMessage,
+  type ModelSwitchedMessage,
   PING_TEXT,
   PONG_TEXT,
   WS_PROTOCOL,
 } from "../shared/messages";
 import { type Db, openDb } from "../storage/db";
+import { readIndexModels } from "../storage/index-models";
 import { nextDueAt } from "../storage/queue-claim";
+import { nextShadowDueAt } from "../storage/shadow-queue";
 import { selectVectorStore } from "../vectors/select-vector-store";
 import { WorkerState } from "./state";
 
@@ -66,6 +71,12 @@ export class EmbedWorker extends DurableObject<Env> {
   async notify(events: EntryEventMessage[], kick: boolean): Promise<void> {
     this.broadcast(events);
     if (kick) await this.kick();
+  }
+
+  /** Tells every socket that the serving model changed (a rollback), and kicks the loop. */
+  async announce(message: ModelSwitchedMessage): Promise<void> {
+    this.broadcastAll(message);
+    await this.kick();
   }
 
   /** Finishes the batch in hand, then claims nothing new until `resume`. */
@@ -140,24 +151,60 @@ export class EmbedWorker extends DurableObject<Env> {
     }
   }
 
+  /**
+   * One cycle: due rows of the serving queue, embedded with the serving model; only when none is
+   * due, a migration's shadow rows (one embedder call's worth, so a fresh write waits at most
+   * that long), then the switch if the target now covers enough.
+   */
   private async claimAndProcess(
     limit: number,
   ): Promise<{ claimed: number; outcome: RoundOutcome }> {
-    const context = roundContext(
+    const models = selectModels(this.env, this.settings);
+    const serving = await resolveServing(this.db, models);
+    const base = roundContext(
       this.db,
       selectVectorStore(this.env, this.db),
-      selectEmbedder(this.env, this.settings),
+      serving.embedder ?? models.primary,
       this.settings,
     );
-    context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
-    const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
-      due: limit,
-    });
-    // Events only after the commits embedNow awaited; and before the run record, so they don't
-    // wait behind its storage write at the output gate.
-    this.broadcast(events);
-    this.state.recordRun(Date.now(), outcome.completed.length, outcome.passages, outcome.lastError);
-    return { claimed, outcome };
+    if (serving.embedder) {
+      const context = { ...base, textsPerCycle: this.settings.batchSize * CALLS_PER_CYCLE };
+      const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
+        due: limit,
+      });
+      // Events only after the commits embedNow awaited; and before the run record, so they don't
+      // wait behind its storage write at the output gate.
+      this.broadcast(events);
+      this.state.recordRun(
+        Date.now(),
+        outcome.completed.length,
+        outcome.passages,
+        outcome.lastError,
+      );
+      if (claimed > 0 || !serving.models.target) return { claimed, outcome };
+    }
+    const target = serving.models.target;
+    if (!target) return { claimed: 0, outcome: emptyOutcome() };
+    let shadow = { claimed: 0, outcome: emptyOutcome() };
+    try {
+      const embedder = await embedderFor(models, target.model);
+      const context = { ...base, textsPerCycle: this.settings.batchSize };
+      shadow = await runShadowCycle(
+        context,
+        target.model,
+        embedder,
+        this.settings.leaseMs,
+        this.settings.batchSize,
+      );
+    } catch (err) {
+      // The target cannot be loaded: its rows wait (the status says why); the switch check runs.
+      console.error("embed worker: the migration's target is unavailable", err);
+    }
+    // The shadow set's completions are not searchable yet: no embed_complete for them.
+    this.state.recordRun(Date.now(), 0, shadow.outcome.passages, shadow.outcome.lastError);
+    const switched = await switchIfReady(this.db, serving.models, Date.now());
+    if (switched) this.broadcastAll(switched);
+    return { claimed: shadow.claimed + (switched ? 1 : 0), outcome: shadow.outcome };
   }
 
   /** Sets the alarm for the earliest due row, or clears it when nothing is due or paused. */
@@ -168,7 +215,11 @@ export class EmbedWorker extends DurableObject<Env> {
     }
     let next: number | undefined;
     try {
-      next = await nextDueAt(this.db);
+      const [serving, models] = await Promise.all([nextDueAt(this.db), readIndexModels(this.db)]);
+      const shadow = models.target
+        ? await nextShadowDueAt(this.db, models.target.model)
+        : undefined;
+      next = serving === undefined ? shadow : Math.min(serving, shadow ?? serving);
     } catch (err) {
       // D1 unreachable: try again later rather than sleep forever.
       console.error("embed worker: cannot read the queue", err);
@@ -219,6 +270,18 @@ export class EmbedWorker extends DurableObject<Env> {
       ws.close(1011, "error");
     } catch {
       // Already closed.
+    }
+  }
+
+  /** Sends one message to every socket, whatever KB it follows. */
+  private broadcastAll(message: ModelSwitchedMessage): void {
+    const text = JSON.stringify(message);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(text);
+      } catch {
+        // A socket closing under us.
+      }
     }
   }
 

@@ -2,10 +2,14 @@
  * The wire protocol between the worker and the Node embedder process (service binding or URL).
  *
  * - `GET /info` → 200 JSON {@link EmbedderInfo}
- * - `POST /embed` `{"texts": string[]}` → 200 `application/octet-stream`: count × dims float32,
+ * - `POST /models` `{"model": spec}` → 200 JSON {@link EmbedderInfo}: loads a model beside the one
+ *   the process started with (a spec is what `PYRITE_MODEL` takes, or a model id), so that a
+ *   migration can embed with both; 422 `model_unavailable` when it cannot be loaded here.
+ * - `POST /embed` `{"texts": string[], "model"?: key}` → 200 `application/octet-stream`: count × dims float32,
  *   little-endian, row-major; headers `x-embed-count`, `x-embed-dims`, `x-embed-truncated`
  *   (comma-separated input indices, empty when none). Binary because JSON numbers cost ≈20% of
- *   throughput at batch 32.
+ *   throughput at batch 32. `model` (a fingerprint key) names a loaded model, the started one by
+ *   default; 409 `model_not_loaded` when the process does not hold it (it restarted: load again).
  * - errors: JSON `{"error": {"code", "message"}}` with 4xx (the request is wrong: retrying it
  *   cannot help) or 5xx (embedding failed).
  *
@@ -17,7 +21,7 @@ import { decodeVector, writeVector } from "../storage/vector-codec.js";
 import type { EmbedderInfo } from "./types.js";
 
 /** Request paths. */
-export const PATHS = { info: "/info", embed: "/embed" } as const;
+export const PATHS = { info: "/info", embed: "/embed", models: "/models" } as const;
 
 /** Response headers of `POST /embed`. */
 export const HEADERS = {
@@ -39,6 +43,8 @@ export type ProtocolErrorCode =
   | "payload_too_large"
   | "not_found"
   | "method_not_allowed"
+  | "model_not_loaded"
+  | "model_unavailable"
   | "embed_failed";
 
 /** HTTP status of each error code. */
@@ -48,6 +54,8 @@ export const ERROR_STATUS: Readonly<Record<ProtocolErrorCode, number>> = {
   payload_too_large: 413,
   not_found: 404,
   method_not_allowed: 405,
+  model_not_loaded: 409,
+  model_unavailable: 422,
   embed_failed: 500,
 };
 
@@ -72,10 +80,35 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Longest model spec or key accepted. */
+const MAX_MODEL_CHARS = 1000;
+
+function isModelName(value: unknown): value is string {
+  return typeof value === "string" && value.trim() !== "" && value.length <= MAX_MODEL_CHARS;
+}
+
+/** Validates a `POST /models` body, returning the spec or a 4xx error. */
+export function parseModelRequest(
+  body: Uint8Array,
+): { ok: true; model: string } | { ok: false; code: ProtocolErrorCode; message: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return { ok: false, code: "bad_request", message: "body is not JSON" };
+  }
+  if (!isRecord(parsed) || !isModelName(parsed.model)) {
+    return { ok: false, code: "bad_request", message: 'body must be {"model": string}' };
+  }
+  return { ok: true, model: parsed.model.trim() };
+}
+
 /** Validates a `POST /embed` body's byte size and shape, returning the texts or a 4xx error. */
 export function parseEmbedRequest(
   body: Uint8Array,
-): { ok: true; texts: string[] } | { ok: false; code: ProtocolErrorCode; message: string } {
+):
+  | { ok: true; texts: string[]; model?: string }
+  | { ok: false; code: ProtocolErrorCode; message: string } {
   if (body.byteLength > MAX_BODY_BYTES) {
     return {
       ok: false,
@@ -92,6 +125,10 @@ export function parseEmbedRequest(
   if (!isRecord(parsed) || !Array.isArray(parsed.texts)) {
     return { ok: false, code: "bad_request", message: 'body must be {"texts": string[]}' };
   }
+  if (parsed.model !== undefined && !isModelName(parsed.model)) {
+    return { ok: false, code: "bad_request", message: "model must be a non-empty string" };
+  }
+  const model = parsed.model;
   const texts: unknown[] = parsed.texts;
   const bad = texts.findIndex((text) => typeof text !== "string");
   if (bad !== -1)
@@ -103,12 +140,16 @@ export function parseEmbedRequest(
       message: `${texts.length} texts, limit ${MAX_TEXTS} per request`,
     };
   }
-  return { ok: true, texts: texts.filter((text): text is string => typeof text === "string") };
+  return {
+    ok: true,
+    texts: texts.filter((text): text is string => typeof text === "string"),
+    ...(model === undefined ? {} : { model }),
+  };
 }
 
 /** Byte size of a `POST /embed` body for `texts`, so a client can split batches under the limit. */
-export function embedRequestBytes(texts: string[]): number {
-  return new TextEncoder().encode(JSON.stringify({ texts })).byteLength;
+export function embedRequestBytes(texts: string[], model?: string): number {
+  return new TextEncoder().encode(JSON.stringify({ texts, model })).byteLength;
 }
 
 /** Packs vectors of `dims` components into one body of float32 vectors (the stored form). */

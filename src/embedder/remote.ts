@@ -1,6 +1,8 @@
 /**
  * An Embedder that talks the embedder protocol (see protocol.ts) to the Node embedder process:
  * through a workerd service binding (`env.EMBEDDER`) or the global fetch and a URL (`wrangler dev`).
+ * It embeds with the model the process started with, or with a model it names (a migration's
+ * target, a serving model the process did not start with), which the process then holds too.
  */
 
 import { parseErrorBody } from "../shared/schemas/error.js";
@@ -17,7 +19,7 @@ import {
   parseCountHeader,
   parseTruncated,
 } from "./protocol.js";
-import type { Embedder, EmbedderInfo, EmbedOutput } from "./types.js";
+import { type Embedder, type EmbedderInfo, type EmbedOutput, fingerprintKey } from "./types.js";
 import { assertValidOutput } from "./validate.js";
 
 /** Anything with a fetch: a service binding, or `{ fetch }` over the global fetch. */
@@ -35,17 +37,18 @@ async function failure(response: Response, what: string): Promise<EmbedderProtoc
 }
 
 /** Splits texts into request-sized chunks (count and body-size limits); an oversized text goes alone. */
-function chunk(texts: string[]): string[][] {
+function chunk(texts: string[], model?: string): string[][] {
   const chunks: string[][] = [];
   let current: string[] = [];
   // Sizing each text on its own avoids re-encoding the growing chunk; quotes/commas are the slack.
-  let bytes = embedRequestBytes([]);
+  const empty = embedRequestBytes([], model);
+  let bytes = empty;
   for (const text of texts) {
     const size = embedRequestBytes([text]) - embedRequestBytes([]) + 1;
     if (current.length > 0 && (current.length >= MAX_TEXTS || bytes + size > MAX_BODY_BYTES)) {
       chunks.push(current);
       current = [];
-      bytes = embedRequestBytes([]);
+      bytes = empty;
     }
     current.push(text);
     bytes += size;
@@ -60,12 +63,15 @@ const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 /**
  * Creates an Embedder over the protocol. `info()` is fetched once and cached (not on failure).
  * Every HTTP call has a deadline of `timeoutMs`: a frozen embedder process fails the call (and
- * the request is aborted) instead of holding its caller forever.
+ * the request is aborted) instead of holding its caller forever. With `model` (a spec: what
+ * `PYRITE_MODEL` takes, or a model id), `info()` asks the process to load that model and every
+ * embed names it; a process that lost it (restarted) is asked to load it again, once per call.
  */
 export function createRemoteEmbedder(
   fetcher: Fetcher,
   baseUrl = "http://embedder",
   timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+  model?: string,
 ): Embedder {
   const base = baseUrl.replace(/\/+$/, "");
   let infoPromise: Promise<EmbedderInfo> | undefined;
@@ -85,8 +91,16 @@ export function createRemoteEmbedder(
 
   const fetchInfo = (): Promise<EmbedderInfo> =>
     call("info", async (signal) => {
-      const response = await fetcher.fetch(`${base}${PATHS.info}`, { method: "GET", signal });
-      if (!response.ok) throw await failure(response, "info");
+      const response =
+        model === undefined
+          ? await fetcher.fetch(`${base}${PATHS.info}`, { method: "GET", signal })
+          : await fetcher.fetch(`${base}${PATHS.models}`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ model }),
+              signal,
+            });
+      if (!response.ok) throw await failure(response, model === undefined ? "info" : "load");
       const body: unknown = await response.json();
       if (!isEmbedderInfo(body))
         throw new Error(`embedder info is malformed: ${JSON.stringify(body).slice(0, 300)}`);
@@ -103,12 +117,12 @@ export function createRemoteEmbedder(
     return infoPromise;
   };
 
-  const embedChunk = (texts: string[], dims: number): Promise<EmbedOutput> =>
+  const embedChunk = (texts: string[], dims: number, key?: string): Promise<EmbedOutput> =>
     call("embed", async (signal) => {
       const response = await fetcher.fetch(`${base}${PATHS.embed}`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ texts }),
+        body: JSON.stringify({ texts, model: key }),
         signal,
       });
       if (!response.ok) throw await failure(response, "embed");
@@ -122,20 +136,40 @@ export function createRemoteEmbedder(
       return batch;
     });
 
+  /** One chunk with the named model, loaded again if the process no longer holds it. */
+  const embedNamed = async (texts: string[]): Promise<EmbedOutput> => {
+    const held = await info();
+    const key = fingerprintKey(held.model);
+    try {
+      return await embedChunk(texts, held.model.dims, key);
+    } catch (error) {
+      if (!(error instanceof EmbedderProtocolError) || error.code !== "model_not_loaded")
+        throw error;
+      infoPromise = undefined;
+      const again = await info();
+      if (fingerprintKey(again.model) !== key) {
+        throw new Error(`embedder loaded ${fingerprintKey(again.model)} for ${model}, not ${key}`);
+      }
+      return embedChunk(texts, again.model.dims, key);
+    }
+  };
+
   return {
     info,
     embed: async (texts: string[]): Promise<EmbedOutput> => {
-      const { model } = await info();
+      const held = await info();
+      const key = model === undefined ? undefined : fingerprintKey(held.model);
       const vectors: Float32Array[] = [];
       const truncated: number[] = [];
-      for (const part of chunk(texts)) {
+      for (const part of chunk(texts, key)) {
         const offset = vectors.length;
-        const batch = await embedChunk(part, model.dims);
+        const batch =
+          model === undefined ? await embedChunk(part, held.model.dims) : await embedNamed(part);
         vectors.push(...batch.vectors);
         truncated.push(...batch.truncated.map((index) => index + offset));
       }
       const batch = { vectors, truncated };
-      assertValidOutput(batch, texts.length, model.dims);
+      assertValidOutput(batch, texts.length, held.model.dims);
       return batch;
     },
   };

@@ -12,6 +12,7 @@ import type { Embedder, EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
 import { assertValidOutput } from "../embedder/validate";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
+import { type ClaimStore, servingClaims } from "../storage/claim-store";
 import { type Db, runAtomic, type Statement } from "../storage/db";
 import {
   commitPassageSet,
@@ -21,15 +22,7 @@ import {
 } from "../storage/embeddings";
 import { getEntryRowsByKeys } from "../storage/entries";
 import { entryKey } from "../storage/entry-keys";
-import {
-  type ClaimedRow,
-  type EmbedSource,
-  markDone,
-  markFailed,
-  releaseClaim,
-  requeueDone,
-} from "../storage/queue-claim";
-import { dequeue } from "../storage/queue-enqueue";
+import type { ClaimedRow, EmbedSource } from "../storage/queue-claim";
 import { passageSetOf, readPassageSet } from "../storage/vector-reads";
 import type { CommittedSet, VectorStore } from "../vectors/vector-store";
 import { backoffMs } from "./backoff";
@@ -56,6 +49,8 @@ export interface RoundContext {
    * again next cycle, after whatever else is due.
    */
   textsPerCycle: number;
+  /** The queue the claimed rows came from: the serving model's, or a migration's shadow queue. */
+  claims: ClaimStore;
 }
 
 /**
@@ -81,6 +76,7 @@ export function roundContext(
     passages: settings.embedPassages,
     textsPerCall: settings.batchSize,
     textsPerCycle: Number.POSITIVE_INFINITY,
+    claims: servingClaims(db),
   };
 }
 
@@ -102,6 +98,19 @@ export interface RoundOutcome {
   truncated: number;
   /** The last error seen, for the status. */
   lastError?: { kb_name: string; entry_id: string; error: string; at: string };
+}
+
+/** The outcome of a cycle that did nothing. */
+export function emptyOutcome(): RoundOutcome {
+  return {
+    completed: [],
+    failed: [],
+    retrying: 0,
+    dropped: 0,
+    yielded: 0,
+    passages: 0,
+    truncated: 0,
+  };
 }
 
 type Attempt =
@@ -186,15 +195,7 @@ export async function processEntries(
   rows: EmbedSource[],
   stored?: (StoredVector & { model: string })[],
 ): Promise<RoundOutcome> {
-  const outcome: RoundOutcome = {
-    completed: [],
-    failed: [],
-    retrying: 0,
-    dropped: 0,
-    yielded: 0,
-    passages: 0,
-    truncated: 0,
-  };
+  const outcome = emptyOutcome();
   if (claimed.length === 0) return outcome;
   const { db } = ctx;
 
@@ -240,7 +241,7 @@ export async function processEntries(
       const terminal = claim.attempts >= ctx.maxAttempts;
       const next = now + backoffMs(ctx.retryBaseMs, claim.attempts, ctx.random);
       steps.push({ item, kind: "fail", at: statements.length });
-      statements.push(markFailed(db, claim, error, terminal, next, now));
+      statements.push(ctx.claims.fail(claim, error, terminal, next, now));
       outcome.lastError = { kb_name: claim.kbName, entry_id: claim.entryId, error, at: iso(now) };
     } else if (plan.missing.every((m) => item.embedded.has(m.hash))) {
       const truncated =
@@ -264,15 +265,15 @@ export async function processEntries(
           truncated,
           embeddedAt: now,
         }),
-        markDone(db, claim, model, now),
+        ctx.claims.done(claim, model, now),
       );
     } else {
       steps.push({ item, kind: "yield", at: statements.length });
-      statements.push(releaseClaim(db, claim, now));
+      statements.push(ctx.claims.release(claim, now));
     }
   }
   // A claimed row without its entry is a leftover of a delete; remove it.
-  for (const orphan of orphans) statements.push(dequeue(db, orphan.kbName, orphan.entryId));
+  for (const orphan of orphans) statements.push(ctx.claims.drop(orphan));
   outcome.dropped += orphans.length;
 
   const results = await runAtomic(db, statements);
@@ -363,7 +364,14 @@ async function sendToStore(
     await runAtomic(
       ctx.db,
       committed.map(({ item }) =>
-        requeueDone(item.entry.kbName, item.entry.id, item.entry.contentHash, error, next, now),
+        ctx.claims.requeue(
+          item.entry.kbName,
+          item.entry.id,
+          item.entry.contentHash,
+          error,
+          next,
+          now,
+        ),
       ),
     );
     const refused = new Set(committed.map(({ set }) => entryKey(set.kbName, set.entryId)));

@@ -1,7 +1,7 @@
 /** `GET /api/index/embed-status`: the queue, the vectors and the worker, in one reconciled view. */
 import type { EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
-import type { EmbedStatus, WorkerStatus } from "../shared/api-types";
+import type { EmbedStatus, MigrationStatus, WorkerStatus } from "../shared/api-types";
 import type { Db } from "../storage/db";
 import { readStatusCounts } from "../storage/status-counts";
 
@@ -21,10 +21,13 @@ export async function readEmbedStatus(
     info: EmbedderInfo | null;
     worker: WorkerStatus | null;
     embedMode: string;
+    migration: MigrationStatus;
   },
 ): Promise<EmbedStatus> {
   const model = opts.info ? fingerprintKey(opts.info.model) : "";
   const { rows, oldestPendingAt, expiredLeases } = await readStatusCounts(db, opts.kb, opts.now);
+  // Sets of a migration's target or kept for rollback are not stale: they are there on purpose.
+  const kept = new Set(opts.migration.models.map((m) => m.model));
   const counts = { pending: 0, processing: 0, done: 0, failed: 0 };
   let entries = 0;
   let embedded = 0;
@@ -41,7 +44,7 @@ export async function readEmbedStatus(
       if (row.model === model) {
         activeVectors += n;
         truncated += Number(row.truncated);
-      } else otherVectors += n;
+      } else if (!kept.has(row.model)) otherVectors += n;
     } else {
       const status = row.metric.slice("queue:".length);
       if (!(status in counts)) continue;
@@ -64,7 +67,8 @@ export async function readEmbedStatus(
     done: counts.done,
     failed: counts.failed,
     missing: Math.max(0, entries - embedded - counts.pending - counts.processing - counts.failed),
-    // Another model's vectors, plus active-model vectors of text that has changed since.
+    // Another model's vectors (one the index does not keep), plus active-model vectors of text
+    // that has changed since.
     stale: otherVectors + Math.max(0, activeVectors - embedded),
     truncated,
     passages,
@@ -79,5 +83,6 @@ export async function readEmbedStatus(
     provider: opts.info?.provider ?? null,
     semantic: opts.info?.semantic ?? false,
     embed_mode: opts.embedMode,
+    migration: opts.migration,
   };
 }

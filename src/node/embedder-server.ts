@@ -8,7 +8,8 @@ import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { Embedder } from "../embedder/types.js";
-import { createEmbedderHandler } from "./embedder-handler.js";
+import { createEmbedderHandler, type ModelLoader } from "./embedder-handler.js";
+import { nodeModelLoader } from "./model-loader.js";
 import { useEmbedder } from "./use-embedder.js";
 
 /** The port `wrangler dev` expects the embedder on. */
@@ -35,10 +36,12 @@ async function respond(response: Response, out: ServerResponse): Promise<void> {
 /** Serves `embedder` over HTTP on `host:port` (port 0 picks a free one). */
 export async function startEmbedderServer(options: {
   embedder: Embedder;
+  /** Loads other models on request (a migration's); without it only `embedder` is served. */
+  load?: ModelLoader;
   port?: number;
   host?: string;
 }): Promise<EmbedderServer> {
-  const handler = createEmbedderHandler(options.embedder);
+  const handler = createEmbedderHandler(options.embedder, options.load);
   const host = options.host ?? "127.0.0.1";
   const server = createServer((request, out) => {
     readBody(request)
@@ -78,9 +81,11 @@ async function main(): Promise<void> {
   const port = values.port === undefined ? DEFAULT_EMBEDDER_PORT : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`bad --port ${values.port}`);
-  const resolved = await useEmbedder(process.env, (message) => console.error(message));
+  const log = (message: string) => console.error(message);
+  const resolved = await useEmbedder(process.env, log);
   const server = await startEmbedderServer({
     embedder: resolved.embedder,
+    load: nodeModelLoader(process.env, log),
     port,
     host: values.host,
   });

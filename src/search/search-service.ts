@@ -11,7 +11,8 @@
  */
 import { sql } from "drizzle-orm";
 import { DEFAULT_HYBRID_SEMANTIC_WEIGHT } from "../config";
-import { type Embedder, fingerprintKey } from "../embedder/types";
+import { fingerprintKey } from "../embedder/types";
+import type { SearchModelChoice } from "../embedding/serving";
 import { ApiError } from "../errors";
 import type { Degraded, SearchResponse, SearchResult } from "../shared/api-types";
 import { withTimeout } from "../shared/timeout";
@@ -58,14 +59,15 @@ type KeywordHits = { hits: Hit[]; match: string | null };
 
 export class SearchService {
   /**
-   * `vectors` is where passage vectors are searched (see `selectVectorStore`);
+   * `vectors` is where passage vectors are searched (see `selectVectorStore`); `model` chooses
+   * the model a search reads (the serving one: see embedding/serving.ts).
    * `hybridSemanticWeight` weighs the semantic score in hybrid fusion (the keyword score gets the
    * rest); with an embedder that is not semantic, hybrid is keyword search.
    */
   constructor(
     private readonly db: Db,
     private readonly vectors: VectorStore,
-    private readonly embedder: () => Embedder,
+    private readonly model: () => Promise<SearchModelChoice>,
     private readonly embedTimeoutMs: number,
     private readonly hybridSemanticWeight = DEFAULT_HYBRID_SEMANTIC_WEIGHT,
     private readonly now: () => number = Date.now,
@@ -178,8 +180,8 @@ export class SearchService {
    * deadline.
    */
   private async semantic(text: string, kb: string | undefined, want: number) {
-    const embedder = this.embedder();
     const end = this.now() + this.embedTimeoutMs;
+    const { embedder, standIn } = await this.beforeDeadline(this.model(), end);
     const info = await this.beforeDeadline(embedder.info(), end);
     const model = fingerprintKey(info.model);
     // The query is embedded while the store catches up, but the deadline counts from when the
@@ -198,7 +200,16 @@ export class SearchService {
     const coverage = { embedded: vectors, entries, ratio: entries === 0 ? 0 : vectors / entries };
     const hits: Hit[] = query ? await rankByBestPassage(this.vectors, model, query, want, kb) : [];
     const finder: PassageFinder | undefined = query ? { query, model } : undefined;
-    return { hits, finder, facts: { model, semantic: info.semantic, semantic_coverage: coverage } };
+    const facts = { model, semantic: info.semantic, semantic_coverage: coverage };
+    if (!standIn) return { hits, finder, facts };
+    const degraded: Degraded = {
+      code: "serving_model_unavailable",
+      message:
+        `the serving model ${standIn.serving} cannot be loaded here (${standIn.reason}); ` +
+        `semantic results are from ${model}, which a migration is filling in ` +
+        `(${coverage.embedded} of ${coverage.entries} entries)`,
+    };
+    return { hits, finder, facts: { ...facts, degraded } };
   }
 
   /** An embedder call that must answer by `end`; any failure is `503 embedder_unavailable`. */
@@ -275,7 +286,7 @@ export class SearchService {
     const keys = [];
     for (const hit of hits) {
       const seq = hit.seq ?? nearest.get(entryKey(hit.kbName, hit.entryId))?.seq;
-      if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, seq });
+      if (seq !== undefined) keys.push({ kbName: hit.kbName, entryId: hit.entryId, model, seq });
     }
     const spans = await getPassageSpans(this.db, keys);
     return new Map(spans.map((s) => [entryKey(s.kbName, s.entryId), s]));

@@ -9,6 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createEmbedderHandler } from "../node/embedder-handler.js";
+import { nodeModelLoader } from "../node/model-loader.js";
 import type { ResolvedEmbedder } from "../node/resolve-model.js";
 import { useEmbedder } from "../node/use-embedder.js";
 import { bindHosts } from "./bind-hosts.js";
@@ -142,7 +143,7 @@ async function launchLocked(options: LaunchOptions, lock: StateLock): Promise<Ru
     port: options.port,
     env: options.env,
     forced,
-    embedder: createEmbedderHandler(embedder.embedder),
+    embedder: createEmbedderHandler(embedder.embedder, nodeModelLoader(options.env, options.warn)),
   });
   // Miniflare's constructor registers SIGINT/SIGTERM handlers that dispose and exit at once; the
   // process owner (serve.ts) drains first, so those are taken back out.
@@ -172,6 +173,11 @@ async function launchLocked(options: LaunchOptions, lock: StateLock): Promise<Ru
     const api = workerApi(mf, vars.PYRITE_API_TOKEN);
     const background = vars.EMBED_MODE === "background";
     if (background) await resumeAfterShutdown({ api, stateDir: options.stateDir });
+    if (background) {
+      // The model this server started with may not be the one the index serves: say what happens.
+      const adopted = await api<{ message: string }>("POST", "/api/index/adopt-primary");
+      options.warn(`index: ${adopted.message}`);
+    }
     const status = await api<LauncherStatus>("GET", "/api/index/embed-status");
 
     const crons = readCrons();

@@ -24,6 +24,17 @@ import type {
   entryWriteResultSchema,
   writeEmbeddingStatusSchema,
 } from "./schemas/entry.js";
+import type {
+  adoptResultSchema,
+  dropModelResultSchema,
+  migrateResultSchema,
+  migrationEstimateSchema,
+  migrationStatusSchema,
+  modelSetInfoSchema,
+  modelSwitchedSchema,
+  rollbackResultSchema,
+  shadowProgressSchema,
+} from "./schemas/migration.js";
 import type { degradedSchema, searchResponseSchema, searchResultSchema } from "./schemas/search.js";
 
 export type { ErrorBody } from "./schemas/error.js";
@@ -67,3 +78,21 @@ export type SearchResult = z.output<typeof searchResultSchema>;
 export type Degraded = z.output<typeof degradedSchema>;
 /** `GET /api/search`. */
 export type SearchResponse = z.output<typeof searchResponseSchema>;
+/** `GET /api/index/migrate`: which model serves, the migration in progress, the kept sets. */
+export type MigrationStatus = z.output<typeof migrationStatusSchema>;
+/** `POST /api/index/migrate` with `dry_run`. */
+export type MigrationEstimate = z.output<typeof migrationEstimateSchema>;
+/** `POST /api/index/migrate`. */
+export type MigrateResult = z.output<typeof migrateResultSchema>;
+/** The switch of the serving model (an event, and the rollback's answer). */
+export type ModelSwitched = z.output<typeof modelSwitchedSchema>;
+/** `POST /api/index/rollback`. */
+export type RollbackResult = z.output<typeof rollbackResultSchema>;
+/** `POST /api/index/drop-model`. */
+export type DropModelResult = z.output<typeof dropModelResultSchema>;
+/** `POST /api/index/adopt-primary`. */
+export type AdoptResult = z.output<typeof adoptResultSchema>;
+/** One model's vector set, as the migration status lists it. */
+export type ModelSetInfo = z.output<typeof modelSetInfoSchema>;
+/** A running migration's shadow set. */
+export type ShadowProgress = z.output<typeof shadowProgressSchema>;

@@ -2,6 +2,7 @@
  * The WebSocket protocol at `GET /ws`, shared by the server, the CLI and the status page.
  * Server messages are JSON objects discriminated by `type`. Delivery is at-least-once.
  */
+import type { ModelSwitched } from "./api-types.js";
 
 /** Fields every entry event carries. Times are ISO 8601; absent facts are null. */
 interface EntryEventBase {
@@ -38,6 +39,12 @@ export interface EntryChangedMessage extends EntryEventBase {
   type: "entry_created" | "entry_updated" | "entry_deleted";
 }
 
+/**
+ * The serving model changed (a migration's switch, or a rollback): searches from now on read
+ * `model`'s vectors. Sent to every socket, whatever KB it follows.
+ */
+export type ModelSwitchedMessage = ModelSwitched;
+
 /** Sent once on connect: what the socket is subscribed to. */
 export interface HelloMessage {
   type: "hello";
@@ -50,7 +57,7 @@ export interface PongMessage {
 }
 
 export type EntryEventMessage = EmbedCompleteMessage | EmbedFailedMessage | EntryChangedMessage;
-export type ServerMessage = EntryEventMessage | HelloMessage | PongMessage;
+export type ServerMessage = EntryEventMessage | ModelSwitchedMessage | HelloMessage | PongMessage;
 
 /** What a client may send. */
 export type ClientMessage = { type: "ping" };

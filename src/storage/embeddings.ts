@@ -4,7 +4,7 @@
  * entry still holding the content hash that was split, so a result for a deleted or since-updated
  * entry is dropped (the newer version is already queued).
  */
-import { and, eq, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "./db";
 import { type EntryKey, keyIn, readByKeys } from "./entry-keys";
 import { type EmbeddingRow, entryEmbeddings, passageVectors } from "./schema";
@@ -108,8 +108,9 @@ const PASSAGES_PER_STATEMENT = 200;
  * The statements that commit a passage set, to run in one D1 batch (atomic) with the queue row's
  * `markDone`. The first is the header's upsert: it changes a row exactly when the entry still
  * holds the text that was split, and then every other statement takes effect too (same guard);
- * otherwise none does. The set replaces the previous one whole, and the entry's vectors that no
- * passage uses any more are deleted.
+ * otherwise none does. The set replaces the previous one of its model whole, and the entry's
+ * vectors of that model that no passage uses any more are deleted; the sets of models the index
+ * keeps stay, the others go.
  */
 export function commitPassageSet(w: PassageSetWrite): SQL[] {
   const holds = entryHolds(w.kbName, w.entryId, w.contentHash);
@@ -120,12 +121,13 @@ export function commitPassageSet(w: PassageSetWrite): SQL[] {
       SELECT ${w.kbName}, ${w.entryId}, ${w.model}, ${w.dims}, ${w.contentHash},
              ${w.embeddedAt}, ${w.truncated ? 1 : 0}, ${w.passages.length}
        WHERE ${holds}
-      ON CONFLICT (kb_name, entry_id) DO UPDATE SET
-        model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
+      ON CONFLICT (kb_name, entry_id, model) DO UPDATE SET
+        dims = excluded.dims, content_hash = excluded.content_hash,
         embedded_at = excluded.embedded_at, truncated = excluded.truncated,
         passages = excluded.passages`,
     sql`DELETE FROM entry_passages
-         WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND ${holds}`,
+         WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND model = ${w.model}
+           AND ${holds}`,
   ];
   for (let i = 0; i < w.passages.length; i += PASSAGES_PER_STATEMENT) {
     const rows = w.passages.slice(i, i + PASSAGES_PER_STATEMENT).map((p) => ({
@@ -147,9 +149,19 @@ export function commitPassageSet(w: PassageSetWrite): SQL[] {
          AND v.hash = j.value ->> 'hash'
        WHERE ${holds}`);
   }
+  // Sets of a model the index does not keep (not serving, a migration's target or kept for
+  // rollback: `index_models`) are replaced, as when an entry held one set.
+  const unkept = sql`model <> ${w.model} AND model NOT IN (SELECT model FROM index_models)`;
+  for (const table of [sql`entry_passages`, sql`passage_vectors`, sql`entry_embeddings`]) {
+    statements.push(sql`
+      DELETE FROM ${table}
+       WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND ${unkept} AND ${holds}`);
+  }
+  // Only this model's: another model's set, or its vectors staged for a set not yet committed
+  // (a migration's), are not this set's to clean up.
   statements.push(sql`
     DELETE FROM passage_vectors
-     WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND ${holds}
+     WHERE kb_name = ${w.kbName} AND entry_id = ${w.entryId} AND model = ${w.model} AND ${holds}
        AND NOT EXISTS (SELECT 1 FROM entry_passages p
                         WHERE p.kb_name = passage_vectors.kb_name
                           AND p.entry_id = passage_vectors.entry_id
@@ -168,7 +180,10 @@ export function deleteVectorIfNoEntry(kbName: string, entryId: string): SQL {
 /** What is known about an entry's committed passage set. */
 export type EmbeddingMeta = EmbeddingRow;
 
-/** The committed passage set's header for one entry, if any. */
+/**
+ * The committed passage set's header for one entry, if any: the serving model's set, else its
+ * newest set of another model.
+ */
 export async function getEmbeddingMeta(
   db: Db,
   kbName: string,
@@ -178,5 +193,10 @@ export async function getEmbeddingMeta(
     .select()
     .from(entryEmbeddings)
     .where(and(eq(entryEmbeddings.kbName, kbName), eq(entryEmbeddings.entryId, entryId)))
+    .orderBy(
+      desc(sql`${entryEmbeddings.model} = (SELECT model FROM index_models WHERE role = 'serving')`),
+      desc(entryEmbeddings.embeddedAt),
+    )
+    .limit(1)
     .get();
 }

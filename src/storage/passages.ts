@@ -3,10 +3,11 @@ import { sql } from "drizzle-orm";
 import type { Db } from "./db";
 import { readByKeys } from "./entry-keys";
 
-/** A passage's key. */
+/** A passage's key: its entry, the model of its set, and its place in the set. */
 export interface PassageKey {
   kbName: string;
   entryId: string;
+  model: string;
   seq: number;
 }
 
@@ -35,7 +36,7 @@ function headings(json: string): string[] {
 export function getPassageSpans(db: Db, keys: PassageKey[]): Promise<PassageSpan[]> {
   const read = async (chunk: PassageKey[]) => {
     const values = sql.join(
-      chunk.map((k) => sql`(${k.kbName}, ${k.entryId}, ${k.seq})`),
+      chunk.map((k) => sql`(${k.kbName}, ${k.entryId}, ${k.model}, ${k.seq})`),
       sql`, `,
     );
     // A subquery over VALUES: one primary-key seek per key on every SQLite (see entry-keys.ts).
@@ -44,23 +45,26 @@ export function getPassageSpans(db: Db, keys: PassageKey[]): Promise<PassageSpan
     const rows = await db.all<{
       kb_name: string;
       entry_id: string;
+      model: string;
       seq: number;
       heading_path: string;
       start: number;
       end: number;
       prefix: string | null;
     }>(sql`
-      SELECT p.kb_name, p.entry_id, p.seq, p.heading_path, p.start, p.end,
+      SELECT p.kb_name, p.entry_id, p.model, p.seq, p.heading_path, p.start, p.end,
              CASE WHEN e.content_hash = h.content_hash THEN substr(e.body, 1, p.end) END AS prefix
         FROM entry_passages p
         JOIN entry_embeddings h ON h.kb_name = p.kb_name AND h.entry_id = p.entry_id
+                               AND h.model = p.model
         JOIN entries e ON e.kb_name = p.kb_name AND e.id = p.entry_id
-       WHERE (p.kb_name, p.entry_id, p.seq) IN
-             (SELECT column1, column2, column3 FROM (VALUES ${values}))`);
+       WHERE (p.kb_name, p.entry_id, p.model, p.seq) IN
+             (SELECT column1, column2, column3, column4 FROM (VALUES ${values}))`);
     return rows.map(
       (r): PassageSpan => ({
         kbName: r.kb_name,
         entryId: r.entry_id,
+        model: r.model,
         seq: r.seq,
         headingPath: headings(r.heading_path),
         start: r.start,
@@ -69,5 +73,5 @@ export function getPassageSpans(db: Db, keys: PassageKey[]): Promise<PassageSpan
       }),
     );
   };
-  return readByKeys(keys, read, 3);
+  return readByKeys(keys, read, 4);
 }

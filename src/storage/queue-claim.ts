@@ -46,7 +46,7 @@ function integer(row: RawRow, column: string): number {
 }
 
 /** What every claiming statement returns of a row, read by `toQueued`. */
-const QUEUED_COLUMNS = sql.raw("kb_name, entry_id, attempts, queued_at, content_hash");
+export const QUEUED_COLUMNS = sql.raw("kb_name, entry_id, attempts, queued_at, content_hash");
 
 /** The one mapper of a returned queue row. */
 function toQueued(row: RawRow): QueuedRow {
@@ -57,6 +57,16 @@ function toQueued(row: RawRow): QueuedRow {
     queuedAt: integer(row, "queued_at"),
     contentHash: text(row, "content_hash"),
   };
+}
+
+/** Claimed rows as a claiming statement returns them (`QUEUED_COLUMNS`), with their lease. */
+export function toClaimedRows(rows: RawRow[], leaseUntil: number): ClaimedRow[] {
+  return toClaimedRows(rows, leaseUntil);
+}
+
+/** Rows whose last lease expired, as returned with `QUEUED_COLUMNS` and `error`. */
+export function toExhaustedRows(rows: RawRow[]): ExhaustedRow[] {
+  return rows.map((r) => ({ ...toQueued(r), error: typeof r.error === "string" ? r.error : null }));
 }
 
 function toSource(row: RawRow): EmbedSource {
@@ -116,7 +126,8 @@ function claimDueSql(now: number, leaseUntil: number, limit: number, maxBytes: n
     RETURNING ${QUEUED_COLUMNS}`;
 }
 
-const LEASE_EXPIRED = "the worker stopped while embedding this entry (lease expired)";
+/** The error of a row whose last lease expired (the worker stopped mid-embedding). */
+export const LEASE_EXPIRED = "the worker stopped while embedding this entry (lease expired)";
 
 function failExhaustedLeasesSql(now: number, maxAttempts: number): SQL {
   return sql`
@@ -140,7 +151,7 @@ export async function claimDue(
 ): Promise<ClaimedRow[]> {
   const leaseUntil = now + leaseMs;
   const rows = await db.all<RawRow>(claimDueSql(now, leaseUntil, limit, maxBytes));
-  return rows.map((r) => ({ ...toQueued(r), leaseUntil }));
+  return toClaimedRows(rows, leaseUntil);
 }
 
 /** What one claim round trip brings back. */
@@ -184,11 +195,8 @@ export async function claimDueWithEntries(
        WHERE q.status = 'processing' AND q.lease_until = ${leaseUntil}`,
   ]);
   return {
-    exhausted: (exhausted?.results ?? []).map((r) => ({
-      ...toQueued(r),
-      error: typeof r.error === "string" ? r.error : null,
-    })),
-    claimed: (claimed?.results ?? []).map((r) => ({ ...toQueued(r), leaseUntil })),
+    exhausted: toExhaustedRows(exhausted?.results ?? []),
+    claimed: toClaimedRows(claimed?.results ?? [], leaseUntil),
     entries: (read?.results ?? []).map(toSource),
     vectors: (vectors?.results ?? []).map(toStoredVector),
   };

@@ -2,7 +2,17 @@
  * The D1 schema. drizzle-kit generates the migrations in `migrations/` from this file; the FTS5
  * table and its triggers, which drizzle cannot express, live in a hand-written migration.
  */
-import { blob, index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sql } from "drizzle-orm";
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from "drizzle-orm/sqlite-core";
 
 /** Knowledge-base entries, keyed by KB and id as in pyrite. */
 export const entries = sqliteTable(
@@ -66,8 +76,9 @@ export const embedQueue = sqliteTable(
 );
 
 /**
- * One row per entry whose passage set is committed: what the set was computed from (the entry's
- * content hash, the model), when, and how many passages it has. The vectors themselves are in
+ * One row per entry and model whose passage set is committed: what the set was computed from (the
+ * entry's content hash), when, and how many passages it has. An entry has a set per model: the
+ * serving model's, a migration target's being filled in, and older ones kept for rollback. The vectors themselves are in
  * `passage_vectors`, the passages in `entry_passages`.
  */
 export const entryEmbeddings = sqliteTable(
@@ -86,7 +97,7 @@ export const entryEmbeddings = sqliteTable(
     passages: integer("passages").notNull().default(1),
   },
   (t) => [
-    primaryKey({ columns: [t.kbName, t.entryId] }),
+    primaryKey({ columns: [t.kbName, t.entryId, t.model] }),
     index("entry_embeddings_model_time").on(t.model, t.embeddedAt),
   ],
 );
@@ -114,7 +125,10 @@ export const passageVectors = sqliteTable(
   (t) => [primaryKey({ columns: [t.kbName, t.entryId, t.model, t.hash] })],
 );
 
-/** The committed passage set of each entry: where each passage is, and which vector it has. */
+/**
+ * The committed passage set of each entry, per model: where each passage is, and which vector it
+ * has.
+ */
 export const entryPassages = sqliteTable(
   "entry_passages",
   {
@@ -132,7 +146,7 @@ export const entryPassages = sqliteTable(
     embeddedAt: integer("embedded_at").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.kbName, t.entryId, t.seq] }),
+    primaryKey({ columns: [t.kbName, t.entryId, t.model, t.seq] }),
     // Search's in-memory index catches up on "passages of this model committed since T" with a
     // range seek here.
     index("entry_passages_model_time").on(t.model, t.embeddedAt),
@@ -174,8 +188,59 @@ export const statusCounts = sqliteTable(
   (t) => [primaryKey({ columns: [t.kbName, t.metric, t.model] })],
 );
 
+/**
+ * The models the index knows (migration 0007): the one that SERVES search (at most one), the
+ * migration TARGET being filled in (at most one), and KEPT sets for rollback. Vector counts per
+ * model are in `status_counts`.
+ */
+export const indexModels = sqliteTable(
+  "index_models",
+  {
+    /** Model fingerprint key (see `fingerprintKey`). */
+    model: text("model").primaryKey(),
+    role: text("role", { enum: ["serving", "target", "kept"] }).notNull(),
+    /** Target only: the shadow coverage (0–1] at which the switch happens. */
+    switchAt: real("switch_at").notNull().default(1),
+    /** When the row took its role (a target: when its migration began). */
+    since: integer("since").notNull(),
+    /** When it last stopped serving (null if it never served): the newest is rolled back to. */
+    retiredAt: integer("retired_at"),
+  },
+  (t) => [uniqueIndex("index_models_one_per_role").on(t.role).where(sql`role <> 'kept'`)],
+);
+
+/**
+ * The shadow queue of a migration: one row per (entry, target model) still to embed with the
+ * target, beside the serving model's `embed_queue` (left as it is). A row is deleted once its set
+ * is committed; fresh writes re-queue it (a trigger on `embed_queue`), so the target never falls
+ * behind. Same lease and retry rules as `embed_queue`.
+ */
+export const shadowQueue = sqliteTable(
+  "shadow_queue",
+  {
+    kbName: text("kb_name").notNull(),
+    entryId: text("entry_id").notNull(),
+    model: text("model").notNull(),
+    queuedAt: integer("queued_at").notNull(),
+    status: text("status", { enum: ["pending", "processing", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    leaseUntil: integer("lease_until"),
+    contentHash: text("content_hash").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kbName, t.entryId, t.model] }),
+    // Fresh writes (latest `queued_at`) first, then the backfill.
+    index("shadow_queue_due").on(t.model, t.status, t.queuedAt),
+    index("shadow_queue_lease").on(t.model, t.status, t.leaseUntil),
+  ],
+);
+
 export type EntryRow = typeof entries.$inferSelect;
 export type QueueRow = typeof embedQueue.$inferSelect;
 export type EmbeddingRow = typeof entryEmbeddings.$inferSelect;
 export type EntryPassageRow = typeof entryPassages.$inferSelect;
 export type QueueStatus = QueueRow["status"];
+export type IndexModelRow = typeof indexModels.$inferSelect;

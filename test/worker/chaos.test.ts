@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HASH_INFO } from "../../src/embedder/hash";
 import type { Embedder } from "../../src/embedder/types";
 import { embedNow } from "../../src/embedding/embed-now";
+import { servingClaims } from "../../src/storage/claim-store";
 import { openDb } from "../../src/storage/db";
 import { IsolateStore } from "../../src/vectors/isolate-store";
 import { appFetch as api, appCreate as createEntry, appSend as send } from "./app-fetch";
@@ -149,6 +150,7 @@ describe("chaos: a faulty embedder", () => {
         passages: true,
         textsPerCall: 10,
         textsPerCycle: Number.POSITIVE_INFINITY,
+        claims: servingClaims(db),
       };
       const outcome = await Promise.race([
         embedNow(ctx, leaseMs, { due: 10 }).then((run) => {

@@ -11,6 +11,7 @@ import { CliError, usageError } from "../errors.js";
 import { subscribe } from "../events.js";
 import { duration, keyValues, printJson, println } from "../output.js";
 import { startProgress } from "../progress.js";
+import { registerModelCommands } from "./index-models.js";
 
 interface EmbedOptions {
   kb?: string;
@@ -193,6 +194,7 @@ async function embedBackground(
 /** Registers `index` and its subcommands. */
 export function registerIndexCommands(program: Command): void {
   const index = program.command("index").description("the embedding index and its queue");
+  registerModelCommands(index);
 
   index
     .command("embed")

@@ -19,6 +19,8 @@ function describe(message: ServerMessage): string {
       return `${time} embed_failed   ${message.kb_name}/${message.entry_id} after ${message.attempts} attempt(s): ${message.error}`;
     case "embed_complete":
       return `${time} embed_complete ${message.kb_name}/${message.entry_id} (${message.model}, attempt ${message.attempts})`;
+    case "model_switched":
+      return `${time} model_switched ${message.previous ?? "-"} → ${message.model} (${message.reason}, ${message.coverage.embedded}/${message.coverage.entries} entries embedded)`;
     default:
       return `${time} ${message.type.padEnd(14)} ${message.kb_name}/${message.entry_id}`;
   }

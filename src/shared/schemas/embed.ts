@@ -1,5 +1,6 @@
 /** Response shapes of `/api/index/*`: the worker, the queue's status, an embed round, failures. */
 import { z } from "zod";
+import { migrationStatusSchema } from "./migration.js";
 
 /** The latest terminal failure the worker saw. */
 const lastErrorSchema = z
@@ -83,6 +84,9 @@ export const embedStatusSchema = z
     provider: z.string().nullable(),
     semantic: z.boolean(),
     embed_mode: z.string(),
+    migration: migrationStatusSchema.meta({
+      description: "The serving model, a migration in progress and the kept sets",
+    }),
     vector_store: z
       .object({
         store: z.enum(["isolate", "vectorize"]),

@@ -33,8 +33,12 @@ export const searchResultSchema = z
 /** Why a search answered with less than it was asked for. */
 export const degradedSchema = z
   .object({
-    /** `embedder_unavailable`: the embedder failed or missed the deadline; keyword results only. */
-    code: z.literal("embedder_unavailable"),
+    code: z.enum(["embedder_unavailable", "serving_model_unavailable"]).meta({
+      description:
+        "`embedder_unavailable`: the embedder failed or missed the deadline; keyword results only. " +
+        "`serving_model_unavailable`: the serving model cannot be loaded here; the semantic part " +
+        "is a migration target's, which covers only part of the index (see `semantic_coverage`)",
+    }),
     message: z.string(),
   })
   .meta({ id: "Degraded" });

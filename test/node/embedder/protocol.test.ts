@@ -63,6 +63,43 @@ describe("handler + remote embedder round trip", () => {
     expect(batch.truncated).toEqual([MAX_TEXTS + 3]);
   });
 
+  it("holds a second model on request; an embed names the model it wants", async () => {
+    // The started model is the tiny transformer; `hash` is loaded on request, as a migration does.
+    const started = await createTransformersEmbedder({ model: await tinyModelDir() });
+    const loads: string[] = [];
+    const handler = createEmbedderHandler(started, async (spec) => {
+      loads.push(spec);
+      if (spec !== "hash") throw new Error(`no model ${spec} here`);
+      return createHashEmbedder();
+    });
+    const binding = {
+      fetch: (input: RequestInfo | URL, init?: RequestInit) => handler(new Request(input, init)),
+    };
+    const hash = createRemoteEmbedder(binding, undefined, undefined, "hash");
+    const primary = createRemoteEmbedder(binding);
+    expect((await hash.info()).model.id).toBe("hash-v1");
+    expect((await primary.info()).model.dims).toBe(32);
+    const [a, b] = await Promise.all([
+      hash.embed(["a lighthouse"]),
+      primary.embed(["a lighthouse"]),
+    ]);
+    expect(a.vectors[0]).toHaveLength(384);
+    expect(b.vectors[0]).toHaveLength(32);
+    // Asked again by spec or by id: the model already held, not a second load.
+    await createRemoteEmbedder(binding, undefined, undefined, "hash-v1").info();
+    expect(loads).toEqual(["hash"]);
+
+    const models = (body: string) =>
+      handler(new Request("http://embedder/models", { method: "POST", body }));
+    const missing = await models(JSON.stringify({ model: "elsewhere" }));
+    expect(missing.status).toBe(422);
+    expect(await missing.json()).toMatchObject({ error: { code: "model_unavailable" } });
+    expect((await models(JSON.stringify({ model: "" }))).status).toBe(400);
+    const unknown = await post(handler, JSON.stringify({ texts: ["x"], model: "not|1|mean|norm" }));
+    expect(unknown.status).toBe(409);
+    expect(await unknown.json()).toMatchObject({ error: { code: "model_not_loaded" } });
+  });
+
   it("answers 4xx for bad requests", async () => {
     const handler = createEmbedderHandler(createHashEmbedder());
     const cases: [Promise<Response>, number, string][] = [
