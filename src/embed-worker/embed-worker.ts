@@ -8,7 +8,7 @@ import { readSettings, type Settings } from "../config";
 import { embedNow, roundResult } from "../embedding/embed-now";
 import { emptyOutcome, type RoundOutcome, roundContext } from "../embedding/embed-round";
 import { runShadowCycle, switchIfReady } from "../embedding/migration";
-import { embedderFor, resolveServing } from "../embedding/serving";
+import { embedderFor, resolveServing, servingEmbedder } from "../embedding/serving";
 import { selectModels } from "../select-embedder";
 import type { EmbedRoundResult, WorkerStatus } from "../shared/api-types";
 import {
@@ -161,28 +161,24 @@ export class EmbedWorker extends DurableObject<Env> {
   ): Promise<{ claimed: number; outcome: RoundOutcome }> {
     const models = selectModels(this.env, this.settings);
     const serving = await resolveServing(this.db, models);
+    // A serving model that cannot be had here fails its rows' attempts (with backoff, so an
+    // embedder that is down is not asked in a tight loop), as any embedder failure does.
+    const embedder = serving.embedder ?? servingEmbedder(this.db, models);
     const base = roundContext(
       this.db,
       selectVectorStore(this.env, this.db),
-      serving.embedder ?? models.primary,
+      embedder,
       this.settings,
     );
-    if (serving.embedder) {
-      const context = { ...base, textsPerCycle: this.settings.batchSize * CALLS_PER_CYCLE };
-      const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
-        due: limit,
-      });
-      // Events only after the commits embedNow awaited; and before the run record, so they don't
-      // wait behind its storage write at the output gate.
-      this.broadcast(events);
-      this.state.recordRun(
-        Date.now(),
-        outcome.completed.length,
-        outcome.passages,
-        outcome.lastError,
-      );
-      if (claimed > 0 || !serving.models.target) return { claimed, outcome };
-    }
+    const context = { ...base, textsPerCycle: this.settings.batchSize * CALLS_PER_CYCLE };
+    const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
+      due: limit,
+    });
+    // Events only after the commits embedNow awaited; and before the run record, so they don't
+    // wait behind its storage write at the output gate.
+    this.broadcast(events);
+    this.state.recordRun(Date.now(), outcome.completed.length, outcome.passages, outcome.lastError);
+    if (claimed > 0 || !serving.models.target) return { claimed, outcome };
     const target = serving.models.target;
     if (!target) return { claimed: 0, outcome: emptyOutcome() };
     let shadow = { claimed: 0, outcome: emptyOutcome() };

@@ -14,6 +14,8 @@ import {
   waitFor,
 } from "../../support/server.js";
 
+/** Real servers, a real model, and a machine shared with other tests: minutes, not seconds. */
+const TEST_TIMEOUT_MS = 300_000;
 const KB = "boot";
 const status = (url: string) => api<EmbedStatus>(url, "GET", `/api/index/embed-status?kb=${KB}`);
 const search = (url: string, mode: string) =>
@@ -53,69 +55,77 @@ afterAll(async () => {
 });
 
 describe("starting with another model", () => {
-  it("keeps serving the old model when it can load it, and migrates", async () => {
-    const stateDir = await tempDir();
-    dirs.push(stateDir);
-    const hash = await indexWith(stateDir, { PYRITE_MODEL: "hash" }, 6);
-    const server = await startServer({ stateDir, env: { PYRITE_MODEL: "bundled" } });
-    servers.push(server);
-    expect(server.stderr()).toMatch(
-      /index: the index serves hash-v1\S*; migrating to use-lite-en\S*; hash-v1\S* keeps serving search until then/,
-    );
-    const during = await search(server.url, "semantic");
-    expect(during).toMatchObject({ model: hash, degraded: null });
-    expect(during.semantic_coverage).toMatchObject({ embedded: 6, entries: 6 });
-    expect(during.results.length).toBeGreaterThan(0);
-    const before = await status(server.url);
-    expect(before.migration).toMatchObject({ serving: hash, serving_available: true });
-    expect(before.migration.target).toMatch(/^use-lite-en@/);
+  it(
+    "keeps serving the old model when it can load it, and migrates",
+    async () => {
+      const stateDir = await tempDir();
+      dirs.push(stateDir);
+      const hash = await indexWith(stateDir, { PYRITE_MODEL: "hash" }, 6);
+      const server = await startServer({ stateDir, env: { PYRITE_MODEL: "bundled" } });
+      servers.push(server);
+      expect(server.stderr()).toMatch(
+        /index: the index serves hash-v1\S*; migrating to use-lite-en\S*; hash-v1\S* keeps serving search until then/,
+      );
+      const during = await search(server.url, "semantic");
+      expect(during).toMatchObject({ model: hash, degraded: null });
+      expect(during.semantic_coverage).toMatchObject({ embedded: 6, entries: 6 });
+      expect(during.results.length).toBeGreaterThan(0);
+      const before = await status(server.url);
+      expect(before.migration).toMatchObject({ serving: hash, serving_available: true });
+      expect(before.migration.target).toMatch(/^use-lite-en@/);
 
-    await api(server.url, "POST", "/api/index/embed/resume");
-    await waitFor(
-      async () => (await status(server.url)).migration.target === null,
-      120_000,
-      "the switch",
-    );
-    await waitFor(async () => embeddedAll(server.url), 60_000, "everything embedded");
-    const after = await search(server.url, "semantic");
-    expect(after.model).toMatch(/^use-lite-en@/);
-    expect(after.semantic_coverage).toMatchObject({ embedded: 6, entries: 6 });
-    expect(after.degraded).toBeNull();
-  });
+      await api(server.url, "POST", "/api/index/embed/resume");
+      await waitFor(
+        async () => (await status(server.url)).migration.target === null,
+        120_000,
+        "the switch",
+      );
+      await waitFor(async () => embeddedAll(server.url), 60_000, "everything embedded");
+      const after = await search(server.url, "semantic");
+      expect(after.model).toMatch(/^use-lite-en@/);
+      expect(after.semantic_coverage).toMatchObject({ embedded: 6, entries: 6 });
+      expect(after.degraded).toBeNull();
+    },
+    TEST_TIMEOUT_MS,
+  );
 
-  it("says so when it cannot load the old model: keywords plus the new model's share, labelled", async () => {
-    const stateDir = await tempDir();
-    dirs.push(stateDir);
-    // The generated test model, by directory; then a server whose model cache is empty, so the
-    // id stored with the vectors names no model it can load.
-    const tiny = await indexWith(stateDir, {}, 4);
-    const emptyCache = await tempDir("pyrite-cache-");
-    dirs.push(emptyCache);
-    const server = await startServer({
-      stateDir,
-      env: { PYRITE_MODEL: "hash", PYRITE_MODEL_CACHE: emptyCache },
-    });
-    servers.push(server);
-    expect(server.stderr()).toMatch(/cannot be loaded here .*: search serves keyword results/);
-    const during = await search(server.url, "hybrid");
-    expect(during.model).toMatch(/^hash-v1\|/);
-    expect(during.degraded?.code).toBe("serving_model_unavailable");
-    expect(during.degraded?.message).toContain(String(tiny));
-    expect(during.semantic_coverage).toMatchObject({ embedded: 0, entries: 4 });
-    expect(during.results.length, "keyword results still come").toBe(4);
-    const before = await status(server.url);
-    expect(before.migration).toMatchObject({ serving: tiny, serving_available: false });
+  it(
+    "says so when it cannot load the old model: keywords plus the new model's share, labelled",
+    async () => {
+      const stateDir = await tempDir();
+      dirs.push(stateDir);
+      // The generated test model, by directory; then a server whose model cache is empty, so the
+      // id stored with the vectors names no model it can load.
+      const tiny = await indexWith(stateDir, {}, 4);
+      const emptyCache = await tempDir("pyrite-cache-");
+      dirs.push(emptyCache);
+      const server = await startServer({
+        stateDir,
+        env: { PYRITE_MODEL: "hash", PYRITE_MODEL_CACHE: emptyCache },
+      });
+      servers.push(server);
+      expect(server.stderr()).toMatch(/cannot be loaded here .*: search serves keyword results/);
+      const during = await search(server.url, "hybrid");
+      expect(during.model).toMatch(/^hash-v1\|/);
+      expect(during.degraded?.code).toBe("serving_model_unavailable");
+      expect(during.degraded?.message).toContain(String(tiny));
+      expect(during.semantic_coverage).toMatchObject({ embedded: 0, entries: 4 });
+      expect(during.results.length, "keyword results still come").toBe(4);
+      const before = await status(server.url);
+      expect(before.migration).toMatchObject({ serving: tiny, serving_available: false });
 
-    await api(server.url, "POST", "/api/index/embed/resume");
-    await waitFor(
-      async () => (await status(server.url)).migration.serving !== tiny,
-      60_000,
-      "the switch",
-    );
-    await waitFor(async () => embeddedAll(server.url), 60_000, "everything embedded");
-    const after = await search(server.url, "hybrid");
-    expect(after.model).toMatch(/^hash-v1\|/);
-    expect(after.degraded).toBeNull();
-    expect(after.semantic_coverage).toMatchObject({ embedded: 4, entries: 4 });
-  });
+      await api(server.url, "POST", "/api/index/embed/resume");
+      await waitFor(
+        async () => (await status(server.url)).migration.serving !== tiny,
+        60_000,
+        "the switch",
+      );
+      await waitFor(async () => embeddedAll(server.url), 60_000, "everything embedded");
+      const after = await search(server.url, "hybrid");
+      expect(after.model).toMatch(/^hash-v1\|/);
+      expect(after.degraded).toBeNull();
+      expect(after.semantic_coverage).toMatchObject({ embedded: 4, entries: 4 });
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
