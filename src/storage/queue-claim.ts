@@ -61,7 +61,7 @@ function toQueued(row: RawRow): QueuedRow {
 
 /** Claimed rows as a claiming statement returns them (`QUEUED_COLUMNS`), with their lease. */
 export function toClaimedRows(rows: RawRow[], leaseUntil: number): ClaimedRow[] {
-  return toClaimedRows(rows, leaseUntil);
+  return rows.map((r) => ({ ...toQueued(r), leaseUntil }));
 }
 
 /** Rows whose last lease expired, as returned with `QUEUED_COLUMNS` and `error`. */
