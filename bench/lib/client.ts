@@ -15,14 +15,10 @@ export class BenchClient {
   readonly http: ReturnType<typeof apiClient>;
   private readonly transport: KeepAliveFetch;
 
-  constructor(
-    /** The server's base URL (`http://host:port`). */
-    readonly base: string,
-    token?: string,
-    maxSockets = 64,
-  ) {
+  /** `baseUrl` is the server's `http://host:port`; `maxSockets` bounds concurrent connections. */
+  constructor(baseUrl: string, token?: string, maxSockets = 64) {
     this.transport = keepAliveFetch(maxSockets);
-    this.http = apiClient(base, { token, fetch: this.transport.fetch });
+    this.http = apiClient(baseUrl, { token, fetch: this.transport.fetch });
   }
 
   /** Closes idle keep-alive sockets. */
