@@ -3,7 +3,7 @@
  * what the server said it ran, the figures per mode and group, the fusion tuned on `tune` and
  * judged on `heldout`, and the targets; across runs, passages against one vector per note.
  */
-import type { EmbedStatus } from "../lib/client.js";
+import type { EmbedStatus } from "../../src/shared/api-types.js";
 import type { MachineInfo } from "../lib/machine.js";
 import type { Figures, FusionScores, GroupScores, QueryScores } from "./scores.js";
 import type { QueryRankings, SearchFacts } from "./searches.js";

@@ -4,7 +4,9 @@
  * offline. Results are kept as `kb/id` keys; whether results carried a passage, and the model the
  * search answered with, are recorded as the server said them.
  */
-import type { ApiClient } from "../lib/client.js";
+import { ok } from "../../src/contract/client.js";
+import type { SearchResult } from "../../src/shared/api-types.js";
+import type { BenchClient } from "../lib/client.js";
 import type { EvalQuery } from "./query-set.js";
 
 /** The search modes the server offers. */
@@ -46,30 +48,17 @@ export interface SearchFacts {
   results: number;
 }
 
-interface Hit {
-  kb_name: string;
-  id: string;
-  score: number;
-  passage?: unknown;
-}
-interface Answer {
-  results: Hit[];
-  model?: string | null;
-  semantic?: boolean;
-}
-
 /** Runs every query; sequential, so the figures do not depend on the server's concurrency. */
 export async function runSearches(
-  api: ApiClient,
+  api: BenchClient,
   queries: readonly EvalQuery[],
 ): Promise<{ rankings: QueryRankings[]; facts: SearchFacts }> {
   const models = new Set<string>();
   let semantic = true;
   let passageResults = 0;
   let results = 0;
-  const search = async (q: string, mode: Mode, limit: number): Promise<Hit[]> => {
-    const params = new URLSearchParams({ q, mode, limit: String(limit) });
-    const answer = await api.json<Answer>("GET", `/api/search?${params}`);
+  const search = async (q: string, mode: Mode, limit: number): Promise<SearchResult[]> => {
+    const answer = await ok(api.http.api.search.$get({ query: { q, mode, limit: String(limit) } }));
     if (mode !== "keyword") {
       if (answer.model) models.add(answer.model);
       if (answer.semantic !== true) semantic = false;
@@ -78,7 +67,7 @@ export async function runSearches(
     }
     return answer.results;
   };
-  const keys = (hits: Hit[]) => hits.map((r) => `${r.kb_name}/${r.id}`);
+  const keys = (hits: SearchResult[]) => hits.map((r) => `${r.kb_name}/${r.id}`);
   const rankings: QueryRankings[] = [];
   for (const q of queries) {
     const top = {

@@ -9,11 +9,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateTestModel } from "../../scripts/model/generate.js";
+import { ApiCallError, ok } from "../../src/contract/client.js";
 import { httpSender } from "../../src/import/http-sender.js";
 import { importKbs } from "../../src/import/import-kbs.js";
 import { readKbs } from "../../src/import/read-kb.js";
-import type { EntryRead } from "../../src/shared/api-types.js";
-import { ApiClient, type EmbedStatus, HttpError, waitForDrain } from "../lib/client.js";
+import type { EmbedStatus, Entry } from "../../src/shared/api-types.js";
+import { BenchClient, waitForDrain } from "../lib/client.js";
 import { type BenchServer, startServer } from "../lib/server.js";
 import { kbOf, type QuerySet } from "./query-set.js";
 
@@ -59,7 +60,7 @@ export interface ServerFacts {
 
 /** A ready server with the eval KBs imported and embedded. */
 export interface EvalSession {
-  api: ApiClient;
+  api: BenchClient;
   server: BenchServer;
   /** The settings the server was started with (on top of the bench's defaults). */
   vars: Record<string, string>;
@@ -73,18 +74,21 @@ export interface EvalSession {
  * Checks every judged entry exists on the server and every answer's evidence starts at its
  * recorded offset; throws listing what does not hold (the query set no longer matches the corpus).
  */
-async function verifyJudgments(api: ApiClient, set: QuerySet): Promise<Map<string, string>> {
+async function verifyJudgments(api: BenchClient, set: QuerySet): Promise<Map<string, string>> {
   const keys = new Set(set.queries.flatMap((q) => Object.keys(q.relevant)));
-  const entries = new Map<string, EntryRead["entry"]>();
+  const entries = new Map<string, Entry>();
   const problems: string[] = [];
   for (const key of keys) {
     const id = key.slice(key.indexOf("/") + 1);
-    const path = `/api/entries/${encodeURIComponent(id)}?kb=${encodeURIComponent(kbOf(key))}`;
     try {
-      entries.set(key, (await api.json<EntryRead>("GET", path)).entry);
+      const read = api.http.api.entries[":id"].$get({
+        param: { id: encodeURIComponent(id) },
+        query: { kb: kbOf(key) },
+      });
+      entries.set(key, (await ok(read)).entry);
     } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      problems.push(`${key}: ${error.message}`);
+      if (!(error instanceof ApiCallError)) throw error;
+      problems.push(`${key}: HTTP ${error.status} ${error.code}: ${error.message}`);
     }
   }
   for (const q of set.queries) {
@@ -115,7 +119,7 @@ export async function openSession(options: {
   const vars = await serverVars(settings);
   log(`server: starting with ${JSON.stringify(vars)}`);
   const server = await startServer({ stateDir, modelDir: "", vars, startTimeoutMs: 180_000 });
-  const api = new ApiClient(server.url);
+  const api = new BenchClient(server.url);
   const close = async () => {
     api.close();
     await server.stop();
@@ -150,7 +154,7 @@ export async function openSession(options: {
     const drained = await waitForDrain(api, { timeoutMs: options.drainTimeoutMs, pollMs: 250 });
     const drainSeconds = (drained.at - drainStarted) / 1000;
     log(`drain: complete after ${drainSeconds.toFixed(1)} s`);
-    const health = await api.json<Record<string, unknown>>("GET", "/health");
+    const health = await ok(api.http.health.$get());
     const titles = await verifyJudgments(api, set);
     return {
       api,

@@ -1,5 +1,6 @@
 /** Loading many entries fast, through the real write path: `POST /api/entries/batch`. */
-import type { ApiClient } from "./client.js";
+import { ok } from "../../src/contract/client.js";
+import type { BenchClient } from "./client.js";
 import type { BenchEntry } from "./corpus.js";
 
 /** Most entries one batch request carries (the API's limit is 500). */
@@ -10,7 +11,7 @@ export const BULK_CHUNK = 500;
  * requests in flight (one is being built while the other is written). Returns entries/s.
  */
 export async function bulkCreate(
-  api: ApiClient,
+  api: BenchClient,
   kb: string,
   count: number,
   make: (index: number) => BenchEntry,
@@ -23,7 +24,7 @@ export async function bulkCreate(
     for (let i = start; i < Math.min(count, start + BULK_CHUNK); i++)
       entries.push(make(offset + i));
     await inFlight;
-    inFlight = api.json("POST", "/api/entries/batch", { kb, mode: "create", entries });
+    inFlight = ok(api.http.api.entries.batch.$post({ json: { kb, mode: "create", entries } }));
   }
   await inFlight;
   const seconds = (performance.now() - started) / 1000;

@@ -8,9 +8,10 @@
  */
 
 import { generateTestModel } from "../../scripts/model/generate.js";
+import { ok } from "../../src/contract/client.js";
 import { embeddedText } from "../../src/domain/content.js";
 import { createTransformersEmbedder } from "../../src/node/transformers-embedder.js";
-import { ApiClient, waitForDrain } from "../lib/client.js";
+import { BenchClient, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import { EventListener } from "../lib/events.js";
 import { summarize } from "../lib/stats.js";
@@ -26,7 +27,7 @@ const system = await launchProfiled({
   vars: { EMBED_MODE: "background" },
   embedder: timedEmbedder(idle ? idleEmbedder(embedder, Number(idle[1])) : embedder, calls),
 });
-const api = new ApiClient(system.url);
+const api = new BenchClient(system.url);
 const listener = await EventListener.connect(system.url);
 const parts = {
   ackToCall: [] as number[],
@@ -37,9 +38,8 @@ const parts = {
 for (let i = 0; i < samples + 3; i++) {
   const entry = makeEntry(11, i, 300, "p");
   const before = calls.length;
-  const answer = await api.call("POST", "/api/entries", { kb: "profile", ...entry });
+  await ok(api.http.api.entries.$post({ json: { kb: "profile", ...entry } }));
   const ack = performance.now();
-  if (answer.status !== 201) throw new Error(`create answered ${answer.status}`);
   const event = await listener.waitFor(
     (m) => m.type === "embed_complete" && m.entry_id === entry.id,
     60_000,

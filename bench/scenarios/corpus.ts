@@ -11,7 +11,8 @@ import { httpSender } from "../../src/import/http-sender.js";
 import { type ImportReport, importKbs } from "../../src/import/import-kbs.js";
 import { type KbRead, readKbs } from "../../src/import/read-kb.js";
 import type { ImportEntry } from "../../src/import/to-entry.js";
-import { ApiClient, type EmbedStatus, embedStatus, waitForDrain } from "../lib/client.js";
+import type { EmbedStatus } from "../../src/shared/api-types.js";
+import { BenchClient, embedStatus, setWorker, timed, waitForDrain } from "../lib/client.js";
 import { corpusBytes, groupReasons, sampleIndexes } from "../lib/corpus-files.js";
 import { measureCpu } from "../lib/cpu.js";
 import { EventListener } from "../lib/events.js";
@@ -51,8 +52,6 @@ export function corpusServer(plan: Plan): ServerSpec {
     vars: { EMBED_MODE: "background", EMBED_BATCH_SIZE: String(plan.drain.primaryBatchSize) },
   };
 }
-
-type Status = EmbedStatus & { truncated: number; last_error?: unknown };
 
 /** One import's totals. */
 export interface ImportFigures {
@@ -188,14 +187,14 @@ async function timedImport(
  * timeout (the caller reports partial figures).
  */
 async function drainOrTimeout(
-  api: ApiClient,
+  api: BenchClient,
   timeoutMs: number,
   log: (line: string) => void,
-): Promise<{ status: Status; at: number; complete: boolean }> {
+): Promise<{ status: EmbedStatus; at: number; complete: boolean }> {
   const deadline = performance.now() + timeoutMs;
   let lastLogged = performance.now();
   for (;;) {
-    const status = (await embedStatus(api)) as Status;
+    const status = await embedStatus(api);
     const at = performance.now();
     if (status.pending === 0 && status.processing === 0) return { status, at, complete: true };
     if (at > deadline) return { status, at, complete: false };
@@ -220,10 +219,10 @@ export async function runCorpus(options: {
   const spec = corpusServer(plan);
   const batchSize = plan.drain.primaryBatchSize;
   const server = await pool.take(spec.name, spec.vars);
-  const api = new ApiClient(server.url);
+  const api = new BenchClient(server.url);
   const batchUrl = `${server.url}/api/entries/batch`;
   try {
-    await api.json("POST", "/api/index/embed/pause");
+    await setWorker(api, "pause");
     const first = await timedImport(dirs, batchUrl, log);
     const imp = first.figures;
     log(
@@ -255,7 +254,7 @@ export async function runCorpus(options: {
     const cpu = measureCpu(pids);
     const doneBefore = (await embedStatus(api)).done;
     const started = performance.now();
-    await api.json("POST", "/api/index/embed/resume");
+    await setWorker(api, "resume");
     const drained = await drainOrTimeout(api, cp.drainTimeoutMs, log);
     const cpuSeconds = cpu.stop();
     const peaks = memory.stop();
@@ -266,7 +265,7 @@ export async function runCorpus(options: {
         `${embeddedNow} in ${drainSeconds.toFixed(1)} s; raw embedder, second half`,
     );
     // A drain cut off goes on in the background; pausing keeps it off what is measured next.
-    if (!drained.complete) await api.json("POST", "/api/index/embed/pause");
+    if (!drained.complete) await setWorker(api, "pause");
     const rawAfter = await rawRun(sample.slice(half));
     const rawTextsPerSec = rawError === undefined ? sample.length / (rawBefore + rawAfter) : null;
     const drainPerSec = embeddedNow / drainSeconds;
@@ -342,7 +341,7 @@ export async function runCorpus(options: {
 }
 
 async function measureFreshness(options: {
-  api: ApiClient;
+  api: BenchClient;
   url: string;
   entries: { kb: string; entry: ImportEntry }[];
   cp: CorpusPlan;
@@ -364,11 +363,20 @@ async function measureFreshness(options: {
       const rawElapsed = await raw.single(textOf({ ...item.entry, body }));
       await sleep(50);
       listener.clear();
-      const path = `/api/entries/${encodeURIComponent(item.entry.id)}?kb=${encodeURIComponent(item.kb)}`;
-      const answer = await api.call("PATCH", path, { body });
+      const answer = await timed(
+        api.http.api.entries[":id"].$patch({
+          param: { id: encodeURIComponent(item.entry.id) },
+          query: { kb: item.kb },
+          header: {},
+          json: { body },
+        }),
+      );
+      // The edit is acknowledged once its answer is read.
       const ackAt = performance.now();
-      if (answer.status !== 200) {
-        throw new Error(`PATCH ${path} answered ${answer.status} ${JSON.stringify(answer.body)}`);
+      if (answer.error) {
+        throw new Error(
+          `PATCH ${item.kb}/${item.entry.id} answered ${answer.status} ${answer.error.code}: ${answer.error.message}`,
+        );
       }
       const event = await listener.waitFor(
         (m) => m.type === "embed_complete" && m.entry_id === item.entry.id && m.kb_name === item.kb,

@@ -10,7 +10,7 @@
  */
 import { passageInput, splitEntry } from "../../src/passages/split.js";
 import { bulkCreate } from "../lib/bulk.js";
-import { ApiClient, waitForDrain } from "../lib/client.js";
+import { BenchClient, setWorker, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import { measureCpu } from "../lib/cpu.js";
 import { type MemoryPeak, sampleMemory } from "../lib/memory.js";
@@ -71,9 +71,9 @@ async function runOne(options: {
   ).flat();
   const spec = drainServer(plan, batchSize);
   const server = await pool.take(spec.name, spec.vars);
-  const api = new ApiClient(server.url);
+  const api = new BenchClient(server.url);
   try {
-    await api.json("POST", "/api/index/embed/pause");
+    await setWorker(api, "pause");
     const bulk = await bulkCreate(api, KB, count, make);
     log(
       `drain b=${batchSize}: ${count} entries queued (${bulk.entriesPerSec.toFixed(0)}/s); raw embedder, first half`,
@@ -85,7 +85,7 @@ async function runOne(options: {
     const memory = sampleMemory(pids);
     const cpu = measureCpu(pids);
     const started = performance.now();
-    await api.json("POST", "/api/index/embed/resume");
+    await setWorker(api, "resume");
     const { status, at } = await waitForDrain(api, { timeoutMs: 900_000, pollMs: 100 });
     const drainSeconds = (at - started) / 1000;
     const cpuSeconds = cpu.stop();

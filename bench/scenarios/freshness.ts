@@ -7,8 +7,10 @@
  * whose input (context + text, split as the server splits) differ from the previous version, in
  * one call of the same embedder in a process of its own (raw-embedder.ts), on the same machine.
  */
+
+import { ok } from "../../src/contract/client.js";
 import { passageInput, splitEntry } from "../../src/passages/split.js";
-import { ApiClient, waitForDrain } from "../lib/client.js";
+import { BenchClient, waitForDrain } from "../lib/client.js";
 import { EventListener } from "../lib/events.js";
 import type { Plan } from "../lib/plan.js";
 import type { RawEmbedder } from "../lib/raw-embedder.js";
@@ -54,7 +56,7 @@ export async function runFreshness(options: {
   const spec = mainServer(plan);
   // Shared with the drain before and the load test after (each in its own KB); idle here.
   const server = await options.pool.take(spec.name, spec.vars);
-  const api = new ApiClient(server.url);
+  const api = new BenchClient(server.url);
   const listener = await EventListener.connect(server.url);
   const info = await raw.describe();
   const inputs = (note: SectionedNote) =>
@@ -64,14 +66,18 @@ export async function runFreshness(options: {
     ).map(passageInput);
   try {
     let note = sectionedNote(plan.seed + 7, NOTE_ID, SECTIONS, SECTION_WORDS);
-    const created = await api.json<{ entry: { content_hash: string } }>("POST", "/api/entries", {
-      kb: KB,
-      id: note.id,
-      title: note.title,
-      summary: note.summary,
-      tags: note.tags,
-      body: bodyOf(note),
-    });
+    const created = await ok(
+      api.http.api.entries.$post({
+        json: {
+          kb: KB,
+          id: note.id,
+          title: note.title,
+          summary: note.summary,
+          tags: note.tags,
+          body: bodyOf(note),
+        },
+      }),
+    );
     await listener.waitFor(
       (m) => m.type === "embed_complete" && m.content_hash === created.entry.content_hash,
       EVENT_TIMEOUT_MS,
@@ -91,12 +97,17 @@ export async function runFreshness(options: {
       const rawElapsed = (await raw.throughput(changed, Math.max(1, changed.length))) * 1000;
       // Let the machine settle between the raw call and the write.
       await sleep(50);
-      const answer = await api.call("PATCH", `/api/entries/${NOTE_ID}?kb=${KB}`, {
-        body: bodyOf(edited),
-      });
+      // The edit is acknowledged once its answer is read (ok() throws for any but a 2xx).
+      const answer = await ok(
+        api.http.api.entries[":id"].$patch({
+          param: { id: NOTE_ID },
+          query: { kb: KB },
+          header: {},
+          json: { body: bodyOf(edited) },
+        }),
+      );
       const ackAt = performance.now();
-      if (answer.status !== 200) throw new Error(`edit answered ${answer.status}`);
-      const hash = (answer.body as { entry: { content_hash: string } }).entry.content_hash;
+      const hash = answer.entry.content_hash;
       const event = await listener.waitFor(
         (m) => m.type === "embed_complete" && m.content_hash === hash,
         EVENT_TIMEOUT_MS,

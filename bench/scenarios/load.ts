@@ -10,7 +10,11 @@
  * + failed + missing, with embedded = survivors, failed = missing = 0); and every listener got an
  * `embed_complete` for every surviving entry's final content hash (at-least-once delivery).
  */
-import { ApiClient, embedStatus, waitForDrain } from "../lib/client.js";
+
+import type { InferResponseType } from "hono/client";
+import { ok } from "../../src/contract/client.js";
+import type { EntryList, EntryListItem, EntryWriteResult } from "../../src/shared/api-types.js";
+import { BenchClient, embedStatus, type Timed, timed, waitForDrain } from "../lib/client.js";
 import { type BenchEntry, makeEntry, revise } from "../lib/corpus.js";
 import { EventListener } from "../lib/events.js";
 import { mixSeed, mulberry32 } from "../lib/prng.js";
@@ -75,9 +79,12 @@ interface WriterLog {
   live: Map<string, Live>;
 }
 
+/** What a delete answers. */
+type Deleted = InferResponseType<BenchClient["http"]["api"]["entries"][":id"]["$delete"], 200>;
+
 /** One writer: its own ids, a seeded mix of 45% creates, 40% updates, 15% deletes. */
 async function writer(
-  api: ApiClient,
+  api: BenchClient,
   options: LoadOptions,
   kb: string,
   index: number,
@@ -96,9 +103,8 @@ async function writer(
     const r = random();
     const kind: OpKind = ids.length === 0 || r < 0.45 ? "create" : r < 0.85 ? "update" : "delete";
     const target = ids[Math.floor(random() * ids.length)] ?? "";
-    let method: string;
-    let path: string;
-    let body: unknown;
+    let label: string;
+    let call: () => Promise<Timed<EntryWriteResult | Deleted>>;
     let expected: number;
     let next: Live | undefined;
     if (kind === "create") {
@@ -109,7 +115,9 @@ async function writer(
         `l${index}-`,
       );
       next = { entry, revision: 0, hash: "" };
-      [method, path, body, expected] = ["POST", "/api/entries", { kb, ...entry }, 201];
+      label = `POST ${kb}/${entry.id}`;
+      call = () => timed(api.http.api.entries.$post({ json: { kb, ...entry } }));
+      expected = 201;
     } else if (kind === "update") {
       const current = log.live.get(target);
       if (!current) continue;
@@ -122,35 +130,38 @@ async function writer(
       );
       next = { entry, revision, hash: "" };
       // PATCH the body: the other fields stay, so the entry's final content is known exactly.
-      [method, path, body, expected] = [
-        "PATCH",
-        `/api/entries/${target}?kb=${kb}`,
-        { body: entry.body },
-        200,
-      ];
+      label = `PATCH ${kb}/${target}`;
+      call = () =>
+        timed(
+          api.http.api.entries[":id"].$patch({
+            param: { id: target },
+            query: { kb },
+            header: {},
+            json: { body: entry.body },
+          }),
+        );
+      expected = 200;
     } else {
-      [method, path, body, expected] = [
-        "DELETE",
-        `/api/entries/${target}?kb=${kb}`,
-        undefined,
-        200,
-      ];
+      label = `DELETE ${kb}/${target}`;
+      call = () =>
+        timed(
+          api.http.api.entries[":id"].$delete({ param: { id: target }, query: { kb }, header: {} }),
+        );
+      expected = 200;
     }
     try {
-      const answer = await api.call(method, path, body);
+      const answer = await call();
       log.samples.push({ kind, ms: answer.ms });
       if (answer.status >= 500) log.serverErrors++;
-      if (answer.status !== expected) {
-        log.unexpected.push(
-          `${method} ${path} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`,
-        );
+      if (answer.status !== expected || answer.error) {
+        const error = answer.error ? `${answer.error.code}: ${answer.error.message}` : "";
+        log.unexpected.push(`${label} → ${answer.status} ${error.slice(0, 200)}`);
         continue;
       }
       if (kind === "delete") {
         log.live.delete(target);
       } else if (next) {
-        const entry = (answer.body as { entry?: { content_hash?: string } }).entry;
-        next.hash = entry?.content_hash ?? "";
+        next.hash = "entry" in answer.body ? answer.body.entry.content_hash : "";
         log.live.set(next.entry.id, next);
       }
     } catch {
@@ -160,21 +171,14 @@ async function writer(
   return log;
 }
 
-interface ListedEntry {
-  id: string;
-  title: string;
-  body: string;
-  summary: string;
-  content_hash: string;
-}
-
-async function listAll(api: ApiClient, kb: string): Promise<ListedEntry[]> {
-  const all: ListedEntry[] = [];
+async function listAll(api: BenchClient, kb: string): Promise<EntryListItem[]> {
+  const all: EntryListItem[] = [];
   // Bodies are listed only when asked for, and a page may stop early at its byte budget.
   for (let offset: number | null = 0; offset !== null; ) {
-    const page: { entries: ListedEntry[]; next_offset: number | null } = await api.json(
-      "GET",
-      `/api/entries?kb=${kb}&limit=500&offset=${offset}&fields=body`,
+    const page: EntryList = await ok(
+      api.http.api.entries.$get({
+        query: { kb, limit: "500", offset: String(offset), fields: "body" },
+      }),
     );
     all.push(...page.entries);
     offset = page.next_offset;
@@ -188,7 +192,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const kb = options.kb ?? "load";
   const log = options.log ?? (() => undefined);
-  const api = new ApiClient(options.baseUrl, options.token, options.writers + 8);
+  const api = new BenchClient(options.baseUrl, options.token, options.writers + 8);
   const listeners = await Promise.all(
     Array.from({ length: options.listeners }, () =>
       EventListener.connect(options.baseUrl, { token: options.token }),

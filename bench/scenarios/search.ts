@@ -9,8 +9,9 @@
  * modes, and the status endpoint is timed (also once before the vectors, with the new rows pending).
  */
 import { fingerprintKey } from "../../src/embedder/types.js";
+import type { EmbedStatus, SearchResponse } from "../../src/shared/api-types.js";
 import { bulkCreate } from "../lib/bulk.js";
-import { ApiClient, type EmbedStatus, embedStatus } from "../lib/client.js";
+import { BenchClient, embedStatus, setWorker, timed } from "../lib/client.js";
 import { makeEntry, makeQueries } from "../lib/corpus.js";
 import { readMemory } from "../lib/memory.js";
 import type { Plan } from "../lib/plan.js";
@@ -21,7 +22,7 @@ import type { ServerPool } from "../lib/server-pool.js";
 import { searchServer } from "../lib/servers.js";
 import { fixed, type Summary, summarize } from "../lib/stats.js";
 
-type Mode = "keyword" | "semantic" | "hybrid";
+type Mode = SearchResponse["mode"];
 
 /** Figures at one corpus size. */
 export interface SearchSize {
@@ -59,15 +60,10 @@ const KB = "search";
 const LIMIT = 10;
 const MODES: Mode[] = ["keyword", "semantic", "hybrid"];
 
-interface SearchAnswer {
-  results: unknown[];
-  semantic_coverage: { ratio: number } | null;
-}
-
-async function timeStatus(api: ApiClient, samples: number): Promise<Summary> {
+async function timeStatus(api: BenchClient, samples: number): Promise<Summary> {
   const times: number[] = [];
   for (let i = 0; i < samples + 5; i++) {
-    const answer = await api.call("GET", "/api/index/embed-status");
+    const answer = await timed(api.http.api.index["embed-status"].$get({ query: {} }));
     if (answer.status !== 200) throw new Error(`status answered ${answer.status}`);
     if (i >= 5) times.push(answer.ms);
   }
@@ -114,12 +110,12 @@ export async function runSearch(options: {
     for (const size of plan.search.sizes) {
       // 1. The entries, through the API, with the worker paused: they queue as pending.
       server = await start();
-      let api = new ApiClient(server.url);
+      let api = new BenchClient(server.url);
       const before = await embedStatus(api);
       if (before.model !== model) {
         throw new Error(`the server's model is ${before.model}, the bench's ${model}`);
       }
-      await api.json("POST", "/api/index/embed/pause");
+      await setWorker(api, "pause");
       log(`search: loading entries ${have}..${size}`);
       const bulk = await bulkCreate(api, KB, size - have, make, have);
       assertState(await embedStatus(api), size, have, size - have);
@@ -143,15 +139,13 @@ export async function runSearch(options: {
 
       // 3. Restart, resume, and measure.
       server = await start();
-      api = new ApiClient(server.url);
-      await api.json("POST", "/api/index/embed/resume");
+      api = new BenchClient(server.url);
+      await setWorker(api, "resume");
       assertState(await embedStatus(api), size, size, 0);
       const q = (mode: Mode, text: string) =>
-        api.call("GET", `/api/search?q=${encodeURIComponent(text)}&mode=${mode}&limit=${LIMIT}`);
+        timed(api.http.api.search.$get({ query: { q: text, mode, limit: String(LIMIT) } }));
       const cold = await q("semantic", queries[0] ?? "note");
-      if (cold.status !== 200) {
-        throw new Error(`search answered ${cold.status}: ${JSON.stringify(cold.body)}`);
-      }
+      if (cold.error) throw new Error(`search answered ${cold.status}: ${cold.error.message}`);
       for (const text of queries.slice(0, plan.search.warmup)) {
         for (const mode of MODES) await q(mode, text);
       }
@@ -162,12 +156,10 @@ export async function runSearch(options: {
       for (const text of queries.slice(plan.search.warmup)) {
         for (const mode of MODES) {
           const answer = await q(mode, text);
-          if (answer.status !== 200) {
-            throw new Error(
-              `${mode} search answered ${answer.status}: ${JSON.stringify(answer.body)}`,
-            );
+          if (answer.error) {
+            throw new Error(`${mode} search answered ${answer.status}: ${answer.error.message}`);
           }
-          const body = answer.body as SearchAnswer;
+          const body = answer.body;
           samples[mode].push(answer.ms);
           if (body.results.length === 0) empty[mode]++;
           if (mode === "semantic") coverage = body.semantic_coverage?.ratio ?? 0;

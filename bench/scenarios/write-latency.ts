@@ -9,7 +9,7 @@
  * CPU the embedding takes.
  */
 import { embeddedText } from "../../src/domain/content.js";
-import { ApiClient, waitForDrain } from "../lib/client.js";
+import { BenchClient, setWorker, timed, waitForDrain } from "../lib/client.js";
 import { makeEntry } from "../lib/corpus.js";
 import type { Plan } from "../lib/plan.js";
 import type { ServerPool } from "../lib/server-pool.js";
@@ -43,15 +43,14 @@ const EXPECTED: Record<Series, string> = {
   backgroundPaused: "queued",
 };
 
-async function write(api: ApiClient, entry: ReturnType<typeof makeEntry>) {
-  const answer = await api.call("POST", "/api/entries", { kb: KB, ...entry });
-  if (answer.status !== 201) {
+async function write(api: BenchClient, entry: ReturnType<typeof makeEntry>) {
+  const answer = await timed(api.http.api.entries.$post({ json: { kb: KB, ...entry } }));
+  if (answer.status !== 201 || answer.body === undefined) {
     throw new Error(
-      `create answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 300)}`,
+      `create answered ${answer.status} ${answer.error?.code}: ${answer.error?.message.slice(0, 300)}`,
     );
   }
-  const body = answer.body as { embedding?: { status?: string } };
-  return { ms: answer.ms, status: body.embedding?.status ?? "none" };
+  return { ms: answer.ms, status: answer.body.embedding.status };
 }
 
 /** Runs the scenario. */
@@ -69,9 +68,9 @@ export async function runWriteLatency(options: {
   );
   try {
     const apis = {
-      off: new ApiClient(servers[0]?.url ?? ""),
-      background: new ApiClient(servers[1]?.url ?? ""),
-      sync: new ApiClient(servers[2]?.url ?? ""),
+      off: new BenchClient(servers[0]?.url ?? ""),
+      background: new BenchClient(servers[1]?.url ?? ""),
+      sync: new BenchClient(servers[2]?.url ?? ""),
     };
     const apiOf = (series: Series) => apis[series === "backgroundPaused" ? "background" : series];
 
@@ -94,13 +93,13 @@ export async function runWriteLatency(options: {
       const size = Math.min(block, perMode - done);
       for (const s of series) {
         const api = apiOf(s);
-        if (s === "backgroundPaused") await api.json("POST", "/api/index/embed/pause");
+        if (s === "backgroundPaused") await setWorker(api, "pause");
         for (let i = 0; i < size; i++) {
           const result = await write(api, entry());
           samples[s].push(result.ms);
           statuses[s][result.status] = (statuses[s][result.status] ?? 0) + 1;
         }
-        if (s === "backgroundPaused") await api.json("POST", "/api/index/embed/resume");
+        if (s === "backgroundPaused") await setWorker(api, "resume");
         if (s === "background" || s === "backgroundPaused") {
           await waitForDrain(api, { timeoutMs: 300_000 });
         }
