@@ -9,9 +9,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { MigrationEstimate, MigrationStatus } from "../src/shared/api-types.js";
+import { ok } from "../src/contract/client.js";
+import type { MigrationStatus } from "../src/shared/api-types.js";
 import { bulkCreate } from "./lib/bulk.js";
-import { ApiClient, waitForDrain } from "./lib/client.js";
+import { BenchClient, timed, waitForDrain } from "./lib/client.js";
 import { makeEntry } from "./lib/corpus.js";
 import { EventListener } from "./lib/events.js";
 import { currentLoad } from "./lib/machine.js";
@@ -35,9 +36,9 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 const log = (line: string) => process.stderr.write(`[migration] ${line}\n`);
 
 /** One write and its embed_complete: (write latency, freshness) in ms. */
-async function sample(api: ApiClient, listener: EventListener, index: number) {
+async function sample(api: BenchClient, listener: EventListener, index: number) {
   const entry = makeEntry(SEED + 1, index, WORDS, "w");
-  const answer = await api.call("POST", "/api/entries", { kb: KB, ...entry });
+  const answer = await timed(api.http.api.entries.$post({ json: { kb: KB, ...entry } }));
   const ackAt = performance.now();
   if (answer.status !== 201) throw new Error(`create answered ${answer.status}`);
   const event = await listener.waitFor(
@@ -49,7 +50,7 @@ async function sample(api: ApiClient, listener: EventListener, index: number) {
 
 const stateDir = await mkdtemp(join(tmpdir(), "pyrite-bench-migration-"));
 const server = await startServer({ stateDir, modelDir: "hash", vars: { EMBED_BATCH_SIZE: "10" } });
-const api = new ApiClient(server.url);
+const api = new BenchClient(server.url);
 const listener = await EventListener.connect(server.url);
 try {
   await bulkCreate(api, KB, ENTRIES, (i) => makeEntry(SEED, i, WORDS));
@@ -62,25 +63,25 @@ try {
     await sleep(100);
   }
 
-  const dry = await api.json<{ estimate: MigrationEstimate }>("POST", "/api/index/migrate", {
-    model: "bundled",
-    dry_run: true,
-  });
+  const dry = await ok(
+    api.http.api.index.migrate.$post({ json: { model: "bundled", dry_run: true } }),
+  );
+  if (!("estimate" in dry)) throw new Error("the dry run answered no estimate");
   log(`estimate: ${dry.estimate.seconds} s for ${dry.estimate.passages} passages`);
 
   const load = currentLoad();
   const started = performance.now();
-  await api.json("POST", "/api/index/migrate", { model: "bundled" });
+  await ok(api.http.api.index.migrate.$post({ json: { model: "bundled" } }));
   const during = [];
   let migration: MigrationStatus | undefined;
   for (let i = 0; i < SAMPLES; i++) {
-    migration = await api.json<MigrationStatus>("GET", "/api/index/migrate");
+    migration = await ok(api.http.api.index.migrate.$get({ query: {} }));
     if (migration.target === null) break;
     during.push(await sample(api, listener, SAMPLES + i));
     await sleep(100);
   }
   for (;;) {
-    migration = await api.json<MigrationStatus>("GET", "/api/index/migrate");
+    migration = await ok(api.http.api.index.migrate.$get({ query: {} }));
     if (migration.target === null) break;
     await sleep(100);
   }
