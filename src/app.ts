@@ -11,7 +11,7 @@ import { BulkWriteService } from "./domain/bulk-write-service";
 import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
 import { IndexService } from "./domain/index-service";
-import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { notifyShards, shardedIndexWorker } from "./embed-worker/shards";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
 import { requireJsonBody } from "./middleware/content-type";
@@ -35,13 +35,13 @@ export function hasWorker(env: Env, settings: Settings): boolean {
   return settings.embedMode === "background" && env.EMBED_WORKER !== undefined;
 }
 
-/** The EmbedWorker seen from the write path: events and kicks, after the response. */
-function workerNotifier(env: Env): EmbedNotifier {
+/** The EmbedWorkers seen from the write path: events and kicks, after the response. */
+function workerNotifier(env: Env, settings: Settings): EmbedNotifier {
   return {
     present: true,
     async afterWrite(events, kick) {
       try {
-        await embedWorkerStub(env).notify(events, kick);
+        await notifyShards(env, settings, events, kick);
       } catch (err) {
         // The row is queued either way; the cron safety net kicks the worker if this was lost.
         console.error("could not notify the embed worker", err);
@@ -62,7 +62,7 @@ export function createApp() {
     const writes = {
       db,
       settings,
-      notifier: worker ? workerNotifier(c.env) : noNotifier,
+      notifier: worker ? workerNotifier(c.env, settings) : noNotifier,
       embedder,
       defer: (work: Promise<unknown>) => c.executionCtx.waitUntil(work),
     };
@@ -75,7 +75,12 @@ export function createApp() {
     );
     c.set(
       "index",
-      new IndexService({ db, settings, embedder, worker: worker ? embedWorkerStub(c.env) : null }),
+      new IndexService({
+        db,
+        settings,
+        embedder,
+        worker: worker ? shardedIndexWorker(c.env, settings) : null,
+      }),
     );
     await next();
   });

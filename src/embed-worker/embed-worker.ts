@@ -1,12 +1,15 @@
 /**
- * EmbedWorker: the single background embedder (`idFromName("embedder")`). Its alarm claims due
- * queue rows, embeds them in batches, commits the results, and re-arms for the earliest due row;
- * it also holds the hibernatable WebSockets that hear about every write and every embedding.
+ * EmbedWorker: the background embedder of one shard (`shards.ts`; with one shard, the single
+ * worker `idFromName("embedder")`). Its alarm claims its KBs' due queue rows, embeds them in
+ * batches (`EMBED_CONCURRENCY` rounds in flight, paced by one `Pacer`), commits the results, and
+ * re-arms for the earliest due row; shard 0 also holds the hibernatable WebSockets that hear
+ * about every write and every embedding.
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
 import { embedNow, roundResult } from "../embedding/embed-now";
 import { type RoundOutcome, roundContext } from "../embedding/embed-round";
+import { Pacer } from "../embedding/pacer";
 import { selectEmbedder } from "../select-embedder";
 import type { EmbedRoundResult } from "../shared/api-types";
 import {
@@ -19,6 +22,8 @@ import {
 import type { WorkerStatus } from "../shared/worker-status";
 import { type Db, openDb } from "../storage/db";
 import { nextDueAt } from "../storage/queue";
+import type { Shard } from "../storage/shard";
+import { hubStub, shardIndexOf } from "./shards";
 import { WorkerState } from "./state";
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
@@ -30,22 +35,29 @@ const ALARM_BUDGET_MS = 20_000;
  */
 const CALLS_PER_CYCLE = 4;
 const ALL_TAG = "*";
-/** The name the single EmbedWorker is addressed by. */
-const EMBEDDER_NAME = "embedder";
 
 export class EmbedWorker extends DurableObject<Env> {
   private readonly state: WorkerState;
   private readonly settings: Settings;
   private readonly db: Db;
-  /** The batch in hand (claim included), if any: pause waits for it; batches never overlap. */
-  private current: Promise<unknown> | null = null;
+  /**
+   * The rounds in hand (claims included), at most `embedConcurrency`: pause waits for them. Each
+   * claims its own rows in D1, so two rounds never hold one row.
+   */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private paused = false;
+  /** Which KBs this worker embeds. */
+  private readonly shard: Shard;
+  /** Paces every round's embedder calls: the token budget and "busy, retry after" answers. */
+  private readonly pacer: Pacer;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settings = readSettings(env);
     this.db = openDb(env.DB);
     this.state = new WorkerState(ctx.storage.sql);
+    this.shard = { index: shardIndexOf(ctx.id.name), count: this.settings.embedShards };
+    this.pacer = new Pacer(this.settings.tokensPerMinute / this.settings.embedShards);
     ctx.blockConcurrencyWhile(async () => {
       this.state.init();
       this.paused = this.state.facts().paused;
@@ -68,12 +80,12 @@ export class EmbedWorker extends DurableObject<Env> {
     if (kick) await this.kick();
   }
 
-  /** Finishes the batch in hand, then claims nothing new until `resume`. */
+  /** Finishes the batches in hand, then claims nothing new until `resume`. */
   async pause(): Promise<WorkerStatus> {
     this.paused = true;
     this.state.setPaused(true);
     await this.ctx.storage.deleteAlarm();
-    await this.current?.catch(() => undefined);
+    await Promise.all([...this.inFlight].map((round) => round.catch(() => undefined)));
     return this.status();
   }
 
@@ -100,7 +112,7 @@ export class EmbedWorker extends DurableObject<Env> {
     const alarm = await this.ctx.storage.getAlarm();
     const now = Date.now();
     return {
-      state: this.paused ? "paused" : this.current ? "running" : "idle",
+      state: this.paused ? "paused" : this.inFlight.size > 0 ? "running" : "idle",
       last_run_at: facts.lastRunAt === null ? null : new Date(facts.lastRunAt).toISOString(),
       next_alarm_at: alarm === null ? null : new Date(alarm).toISOString(),
       batch_size: this.settings.batchSize,
@@ -108,35 +120,48 @@ export class EmbedWorker extends DurableObject<Env> {
       embedded_last_minute: this.state.completedLastMinute(now),
       passages_last_minute: this.state.passagesLastMinute(now),
       last_error: facts.lastError,
+      concurrency: this.settings.embedConcurrency,
+      in_flight: this.inFlight.size,
+      shard: this.shard,
     };
   }
 
   override async alarm(): Promise<void> {
     const started = Date.now();
-    try {
+    // `embedConcurrency` lanes, each claiming and embedding round after round until nothing of
+    // this shard is due: a remote embedder is kept busy during each other's round trips.
+    const lane = async () => {
       while (!this.paused) {
         const run = await this.runRound(this.settings.batchSize);
         if (!run || run.claimed === 0 || Date.now() - started > ALARM_BUDGET_MS) break;
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.settings.embedConcurrency }, lane));
     } finally {
       await this.rearm();
     }
   }
 
-  /** Claims and processes one batch, or nothing (null) once paused; never two at once. */
+  /**
+   * Claims and processes one batch, or nothing (null) once paused; at most `embedConcurrency`
+   * at once (one, by default: a CPU-bound local embedder gains nothing from more).
+   */
   private async runRound(
     limit: number,
   ): Promise<{ claimed: number; outcome: RoundOutcome } | null> {
-    while (this.current) await this.current.catch(() => undefined);
-    // Checked after the wait: a batch queued behind the one in hand claims nothing after a pause.
+    while (this.inFlight.size >= this.settings.embedConcurrency) {
+      await Promise.race([...this.inFlight].map((round) => round.catch(() => undefined)));
+    }
+    // Checked after the wait: a batch queued behind the ones in hand claims nothing after a pause.
     if (this.paused) return null;
-    // Taken before the first await, so a pause, or another batch, sees this one from its claim on.
+    // Added before the first await, so a pause, or another batch, sees this one from its claim on.
     const batch = this.claimAndProcess(limit);
-    this.current = batch;
+    this.inFlight.add(batch);
     try {
       return await batch;
     } finally {
-      this.current = null;
+      this.inFlight.delete(batch);
     }
   }
 
@@ -145,12 +170,14 @@ export class EmbedWorker extends DurableObject<Env> {
   ): Promise<{ claimed: number; outcome: RoundOutcome }> {
     const context = roundContext(this.db, selectEmbedder(this.env, this.settings), this.settings);
     context.textsPerCycle = this.settings.batchSize * CALLS_PER_CYCLE;
+    context.pacer = this.pacer;
     const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
       due: limit,
+      shard: this.shard,
     });
     // Events only after the commits embedNow awaited; and before the run record, so they don't
     // wait behind its storage write at the output gate.
-    this.broadcast(events);
+    await this.announce(events);
     this.state.recordRun(Date.now(), outcome.completed.length, outcome.passages, outcome.lastError);
     return { claimed, outcome };
   }
@@ -163,7 +190,7 @@ export class EmbedWorker extends DurableObject<Env> {
     }
     let next: number | undefined;
     try {
-      next = await nextDueAt(this.db);
+      next = await nextDueAt(this.db, this.shard);
     } catch (err) {
       // D1 unreachable: try again later rather than sleep forever.
       console.error("embed worker: cannot read the queue", err);
@@ -217,6 +244,21 @@ export class EmbedWorker extends DurableObject<Env> {
     }
   }
 
+  /** Sends events to the subscribers: here on the hub, through the hub on other shards. */
+  private async announce(events: EntryEventMessage[]): Promise<void> {
+    if (events.length === 0) return;
+    if (this.shard.index === 0) {
+      this.broadcast(events);
+      return;
+    }
+    try {
+      await hubStub(this.env).notify(events, false);
+    } catch (err) {
+      // Committed either way; a client that must not miss an event also polls the status.
+      console.error("embed worker: could not forward events to the hub", err);
+    }
+  }
+
   private broadcast(events: EntryEventMessage[]): void {
     if (events.length === 0) return;
     for (const event of events) {
@@ -236,7 +278,7 @@ export class EmbedWorker extends DurableObject<Env> {
   }
 }
 
-/** The one EmbedWorker's stub. */
+/** The stub of the EmbedWorker that holds the WebSockets (the single worker, or shard 0). */
 export function embedWorkerStub(env: Env): DurableObjectStub<EmbedWorker> {
-  return env.EMBED_WORKER.get(env.EMBED_WORKER.idFromName(EMBEDDER_NAME));
+  return hubStub(env);
 }
