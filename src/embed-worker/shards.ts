@@ -21,7 +21,7 @@ import type { WorkerStatus } from "../shared/worker-status";
 import { shardOf } from "../storage/shard";
 
 /** The name of shard `index` (shard 0 keeps the single worker's name). */
-export function shardName(index: number): string {
+function shardName(index: number): string {
   return index === 0 ? "embedder" : `embedder-${index}`;
 }
 

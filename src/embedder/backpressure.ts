@@ -4,7 +4,7 @@
  * never counts it as an attempt. Signalled by the one error class, with code `embedder_busy` and
  * the wait in `details.retry_after_ms`.
  */
-import { ApiError } from "../errors";
+import { ApiError } from "../errors.js";
 
 /** The code of a backpressure error. */
 const BUSY = "embedder_busy";

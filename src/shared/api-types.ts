@@ -90,6 +90,19 @@ export interface EmbedStatus {
         next_alarm_at: string | null;
         batch_size: number;
         max_attempts: number;
+        /** Rounds the worker keeps in flight at most (`EMBED_CONCURRENCY`), and now. */
+        concurrency?: number;
+        in_flight?: number;
+        shard?: { index: number; count: number };
+        /** With several shards (`EMBED_SHARDS`): each one's own status; the above sums them. */
+        shards?: {
+          state: string;
+          shard?: { index: number; count: number };
+          in_flight?: number;
+          next_alarm_at: string | null;
+          embedded_last_minute: number;
+          passages_last_minute: number;
+        }[];
       }
     | { state: "absent" };
   /** Entries embedded in the last minute. */
