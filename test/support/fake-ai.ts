@@ -24,6 +24,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { mulberry32, seedFromName } from "../../scripts/model/prng";
 import { estimateTokens } from "../../src/embedder/tokens";
+import type { CallOutcome, FakeAiConfig, FakeAiStats } from "./fake-ai-types";
 
 /** Output sizes of the BGE embedding models on Workers AI. */
 const DIMS: Readonly<Record<string, number>> = {
@@ -34,46 +35,6 @@ const DIMS: Readonly<Record<string, number>> = {
 
 /** Workers AI's cap on inputs per embedding call. */
 export const MAX_TEXTS_PER_CALL = 100;
-
-/** How the fake behaves; every field may be changed between runs with `configure`. */
-export interface FakeAiConfig {
-  seed: number;
-  /** Latency of a call: `latencyMs` + `perTextMs` × texts, times 1 ± `jitter` (seeded). */
-  latencyMs: number;
-  perTextMs: number;
-  jitter: number;
-  /** At most `requests` calls accepted per sliding `windowMs`; 0 requests = unlimited. */
-  rateLimit: { requests: number; windowMs: number };
-  /** The next `calls` calls answer 429 with `Retry-After: retryAfterS`, whatever the rate. */
-  storm: { calls: number; retryAfterS: number };
-  /** Probability that an accepted call fails (HTTP 500). */
-  failureRate: number;
-  /** Probability that an accepted call hangs `timeoutMs` and then fails (HTTP 408). */
-  timeoutRate: number;
-  timeoutMs: number;
-}
-
-/** What the fake saw. */
-export interface FakeAiStats {
-  calls: number;
-  /** Calls answered with vectors, and the texts in them. */
-  served: number;
-  textsServed: number;
-  /** Distinct texts served, and texts served more than once (each extra time counts). */
-  distinctTexts: number;
-  repeatedTexts: number;
-  rateLimited: number;
-  failures: number;
-  timeouts: number;
-  tooLarge: number;
-  maxInFlight: number;
-  /** Estimated tokens in the texts served (the worker's own estimate, `estimateTokens`). */
-  tokensServed: number;
-  /** Every call: when it arrived (epoch ms), its texts and how it ended. */
-  log: { at: number; texts: number; tokens: number; outcome: CallOutcome }[];
-}
-
-type CallOutcome = "served" | "rate_limited" | "failed" | "timeout" | "too_large";
 
 const DEFAULT_CONFIG: FakeAiConfig = {
   seed: 1,
