@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [-- --only write,drain,freshness,search,load] [-- --keep]`
  * (`-- --render` rewrites the markdown from the JSON of the last run, measuring nothing;
  * `-- --corpus DIR...` imports real pyrite KB folders and measures on them, alone unless `--only`
- * names other scenarios too; `-- --scale` runs the scale simulation alone, bench/scale/run.ts):
+ * names other scenarios too; `-- --scale [--only NAME]` runs the scale simulation alone, or its
+ * configurations whose names contain NAME, bench/scale/run.ts):
  * starts the real local server (as `npm start` does) with the generated all-MiniLM-L6-v2-shaped
  * model (q8), drives it over loopback through every scenario, judges the targets, and writes
  * `bench/results/<name>.json` and `.md` (`latest` for a full run, `quick` for `--quick`).
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
   }
   if (values.scale) {
     // The scale simulation runs alone: its own workerd, the fake Workers AI, no Node embedder.
-    await runScaleBench(log);
+    await runScaleBench(log, values.only);
     return;
   }
   const plan = values.quick ? QUICK_PLAN : FULL_PLAN;

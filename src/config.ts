@@ -33,6 +33,7 @@ const settingsSchema = z.object({
   EMBED_CONCURRENCY: intSetting(1, 64).default(1),
   EMBED_SHARDS: intSetting(1, 64).default(1),
   EMBED_TOKENS_PER_MINUTE: intSetting(0, 1_000_000_000).default(0),
+  EMBED_REQUESTS_PER_MINUTE: intSetting(0, 1_000_000).default(0),
 });
 
 /** The service's parsed settings. */
@@ -77,6 +78,11 @@ export interface Settings {
   /** Estimated tokens all workers together may send the embedder per minute (each shard takes
    * its share); 0: no budget. */
   tokensPerMinute: number;
+  /**
+   * Embedder calls all workers together may make per minute (each shard takes its share); 0: no
+   * budget. Set a little under the provider's rate limit (Workers AI: 3,000 for embeddings).
+   */
+  requestsPerMinute: number;
 }
 
 const cache = new WeakMap<object, Settings>();
@@ -128,6 +134,7 @@ export function readSettings(env: object): Settings {
     embedConcurrency: s.EMBED_CONCURRENCY,
     embedShards: s.EMBED_SHARDS,
     tokensPerMinute: s.EMBED_TOKENS_PER_MINUTE,
+    requestsPerMinute: s.EMBED_REQUESTS_PER_MINUTE,
   };
   cache.set(env, settings);
   return settings;

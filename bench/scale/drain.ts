@@ -17,8 +17,11 @@ import { measureVectorSearch, type SearchLatency } from "./search-hook.js";
 
 /** Texts per Workers AI call in every configuration (its maximum is 100). */
 export const BATCH = 50;
-/** KBs the entries are spread over (so every shard has some). */
-const KBS = 16;
+/**
+ * KBs the entries are spread over, equally: a shard's share of the work is its share of the KBs,
+ * so few KBs would leave shards unevenly loaded (with 16, two shards split them 11 to 5).
+ */
+const KBS = 64;
 /** Words of each entry's body: one passage each. */
 const BODY_WORDS = 60;
 /** Lease of a claim: short, so a crash's rows come back within the run. */
@@ -119,7 +122,7 @@ export async function runDrainConfig(
     EMBED_RETRY_BASE_MS: "500",
     EMBED_KICK_DELAY_MS: "0",
   };
-  const start = () => launchScale({ scriptPath, stateDir, vars });
+  const start = () => launchScale({ scriptPath, stateDir, vars, fake: config.fake });
   let system: ScaleSystem = await start();
   let record = EMPTY;
   try {
@@ -131,7 +134,6 @@ export async function runDrainConfig(
       if (count <= 0) break;
       await bulkCreate(api, `kb-${k}`, count, (i) => makeEntry(7, i, BODY_WORDS), k * perKb);
     }
-    await system.fake.configure(config.fake);
     log(`${config.name}: ${config.entries} entries queued; draining`);
     const t0 = performance.now();
     await api.json("POST", "/api/index/embed/resume");
@@ -147,8 +149,11 @@ export async function runDrainConfig(
       await system.stop();
       log(`${config.name}: crashed with ${before.processing} rows claimed, ${before.done} done`);
       system = await start();
-      await system.fake.configure(config.fake);
       api = new ApiClient(system.url);
+      // Nothing told the workers about the rows they held. Deployed, the cron's next tick kicks
+      // them; here `index embed --background` does at once (it queues nothing new and kicks
+      // every shard), and each shard re-arms for when those leases expire.
+      await api.json("POST", "/api/index/embed", { background: true });
     }
     const drained = await waitForDrain(api, { timeoutMs: 600_000, pollMs: 250 });
     const seconds = (drained.at - t0) / 1000;

@@ -53,6 +53,8 @@ export async function launchScale(options: {
   scriptPath: string;
   stateDir: string;
   vars: Record<string, string>;
+  /** The fake embedder's behaviour, from its first call (also after a restart). */
+  fake: Partial<FakeAiConfig>;
 }): Promise<ScaleSystem> {
   const modules = await withoutNewSignalListenersAsync(async () => ({
     ...(await import("miniflare")),
@@ -65,7 +67,11 @@ export async function launchScale(options: {
     host: "127.0.0.1",
     port: 0,
     env: {},
-    forced: { EMBED_PROVIDER: "workers-ai", ...options.vars },
+    forced: {
+      EMBED_PROVIDER: "workers-ai",
+      ...options.vars,
+      FAKE_AI_CONFIG: JSON.stringify(options.fake),
+    },
     embedder: async () => new Response("no Node embedder in the scale bench", { status: 503 }),
   });
   const fake = { name: modules.kCurrentWorker, entrypoint: "FakeAi" };
@@ -81,8 +87,9 @@ export async function launchScale(options: {
     await modules.applyMigrations(await mf.getD1Database(source.binding), source);
   }
   const bindings = await mf.getBindings<{ FAKE_AI: FakeAiControl; DB: BenchDb }>();
+  const baseUrl = url.href.replace(/\/$/, "");
   return {
-    url: url.href.replace(/\/$/, ""),
+    url: baseUrl,
     fake: bindings.FAKE_AI,
     db: bindings.DB,
     stop: () => mf.dispose(),

@@ -46,9 +46,9 @@ export class EmbedWorker extends DurableObject<Env> {
    */
   private readonly inFlight = new Set<Promise<unknown>>();
   private paused = false;
-  /** Which KBs this worker embeds. */
-  private readonly shard: Shard;
-  /** Paces every round's embedder calls: the token budget and "busy, retry after" answers. */
+  /** Which KBs this worker embeds (set from its name, known before anything runs). */
+  private shard: Shard;
+  /** Paces every round's embedder calls: the budgets and "busy, retry after" answers. */
   private readonly pacer: Pacer;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -57,10 +57,20 @@ export class EmbedWorker extends DurableObject<Env> {
     this.db = openDb(env.DB);
     this.state = new WorkerState(ctx.storage.sql);
     this.shard = { index: shardIndexOf(ctx.id.name), count: this.settings.embedShards };
-    this.pacer = new Pacer(this.settings.tokensPerMinute / this.settings.embedShards);
+    const share = 1 / this.settings.embedShards;
+    this.pacer = new Pacer({
+      tokensPerMinute: this.settings.tokensPerMinute * share,
+      requestsPerMinute: this.settings.requestsPerMinute * share,
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.state.init();
-      this.paused = this.state.facts().paused;
+      const facts = this.state.facts();
+      this.paused = facts.paused;
+      // Called through a stub, the object knows its name; woken by its alarm alone (after a
+      // restart), it does not, and would take itself for shard 0: keep the name it was given.
+      const name = ctx.id.name ?? facts.name ?? undefined;
+      if (ctx.id.name !== undefined && ctx.id.name !== facts.name) this.state.setName(ctx.id.name);
+      this.shard = { index: shardIndexOf(name), count: this.settings.embedShards };
     });
     // Answered by the runtime itself, so an idle socket's keep-alive never wakes the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));

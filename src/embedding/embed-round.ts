@@ -177,7 +177,9 @@ async function pacedCall(
   const tokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
   for (;;) {
     if (!(await pacer.acquire(tokens, deadline.end))) return null;
+    const started = ctx.now();
     const result = await embedAll(ctx.embedder, info, texts, deadline);
+    pacer.recordCall(ctx.now() - started);
     if (!("busy" in result)) return result;
     pacer.backOff(result.retryAfterMs);
   }
@@ -420,7 +422,7 @@ async function embedMissing(
   const queue = order.flatMap((item) => (item.plan?.missing ?? []).map((m) => ({ item, ...m })));
   let budget = ctx.textsPerCycle;
   let cursor = 0;
-  const pacer = ctx.pacer ?? new Pacer(0);
+  const pacer = ctx.pacer ?? new Pacer({ tokensPerMinute: 0, requestsPerMinute: 0 });
   while (cursor < queue.length && budget > 0) {
     const take: typeof queue = [];
     while (take.length < Math.min(ctx.textsPerCall, budget) && cursor < queue.length) {

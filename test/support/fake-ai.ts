@@ -3,7 +3,8 @@
  * documentation (developers.cloudflare.com/workers-ai: the BGE model pages, platform/limits and
  * platform/errors), seeded so a run replays exactly. Plain TypeScript that runs in workerd: the
  * tests and `npm run bench -- --scale` bind it as `AI` (and `FAKE_AI`, to steer it) through the
- * `FakeAi` entrypoint of their worker.
+ * `FakeAi` entrypoint of their worker, configured by `configure` or by the `FAKE_AI_CONFIG`
+ * binding (JSON).
  *
  * What it reproduces:
  * - `run(model, { text: string | string[], pooling?: "mean" | "cls" })` answers
@@ -53,6 +54,7 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, Math.max(0,
 /** The simulator itself (one per isolate, shared by every entrypoint instance). */
 class FakeAiSimulator {
   private config: FakeAiConfig = DEFAULT_CONFIG;
+  private configured = false;
   private random = mulberry32(DEFAULT_CONFIG.seed);
   private accepted: number[] = [];
   private inFlight = 0;
@@ -79,6 +81,7 @@ class FakeAiSimulator {
 
   /** Replaces the configuration (fields not given keep their defaults) and clears the record. */
   configure(config: Partial<FakeAiConfig>): void {
+    this.configured = true;
     this.config = { ...DEFAULT_CONFIG, ...config };
     this.random = mulberry32(this.config.seed);
     this.stormLeft = this.config.storm.calls;
@@ -115,6 +118,15 @@ class FakeAiSimulator {
     if (this.accepted.length < requests) return 0;
     const oldest = this.accepted[0] ?? now;
     return Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
+  }
+
+  /**
+   * Takes the configuration in `FAKE_AI_CONFIG` (JSON), if set and nothing was configured yet:
+   * a system restarted on the same state then answers as before from its very first call.
+   */
+  configureFrom(json: unknown): void {
+    if (this.configured || typeof json !== "string" || json === "") return;
+    this.configure(JSON.parse(json) as Partial<FakeAiConfig>);
   }
 
   async run(model: string, input: { text: string | string[]; pooling?: string }) {
@@ -186,6 +198,7 @@ const simulator = new FakeAiSimulator();
 export class FakeAi extends WorkerEntrypoint {
   /** What `env.AI.run` does for the embedding models. */
   async run(model: string, input: { text: string | string[]; pooling?: string }) {
+    simulator.configureFrom(Reflect.get(this.env as object, "FAKE_AI_CONFIG"));
     return simulator.run(model, input);
   }
 
@@ -198,6 +211,7 @@ export class FakeAi extends WorkerEntrypoint {
   }
 
   async stats(): Promise<FakeAiStats> {
+    simulator.configureFrom(Reflect.get(this.env as object, "FAKE_AI_CONFIG"));
     return simulator.report();
   }
 }
