@@ -21,7 +21,7 @@ export const BATCH = 50;
  * KBs the entries are spread over, equally: a shard's share of the work is its share of the KBs,
  * so few KBs would leave shards unevenly loaded (with 16, two shards split them 11 to 5).
  */
-const KBS = 64;
+export const KBS = 64;
 /** Words of each entry's body: one passage each. */
 const BODY_WORDS = 60;
 /** Lease of a claim: short, so a crash's rows come back within the run. */
@@ -38,6 +38,8 @@ export interface DrainConfig {
   storm?: { afterMs: number; calls: number; retryAfterS: number };
   /** Stop the whole system `afterMs` into the drain and start it again on the same state. */
   crashAfterMs?: number;
+  /** `EMBED_REQUESTS_PER_MINUTE`, if set: the workers pace themselves under the rate limit. */
+  requestsPerMinute?: number;
   /** Measure search through the VectorStore port after the drain (see search-hook.ts). */
   search?: boolean;
 }
@@ -121,6 +123,9 @@ export async function runDrainConfig(
     EMBED_LEASE_MS: String(LEASE_MS),
     EMBED_RETRY_BASE_MS: "500",
     EMBED_KICK_DELAY_MS: "0",
+    ...(config.requestsPerMinute === undefined
+      ? {}
+      : { EMBED_REQUESTS_PER_MINUTE: String(config.requestsPerMinute) }),
   };
   const start = () => launchScale({ scriptPath, stateDir, vars, fake: config.fake });
   let system: ScaleSystem = await start();

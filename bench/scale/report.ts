@@ -5,7 +5,7 @@
  */
 import type { FakeAiConfig } from "../../test/support/fake-ai-types.js";
 import type { MachineInfo } from "../lib/machine.js";
-import type { DrainRun } from "./drain.js";
+import { type DrainRun, KBS } from "./drain.js";
 
 /** Everything `npm run bench -- --scale` wrote. */
 export interface ScaleResults {
@@ -96,7 +96,7 @@ export function renderScale(results: ScaleResults): string {
       "D1 and Durable Objects on disk) against the fake Workers AI binding (test/support/fake-ai.ts): " +
       `${sim.latencyMs} ms + ${sim.perTextMs} ms per text a call (±${(sim.jitter ?? 0) * 100}%), ` +
       `${sim.textsPerCall} texts per call, at most ${limitCalls} calls/s (429 with Retry-After beyond). ` +
-      "Each configuration queues its entries with the workers paused (one passage each, 16 KBs), " +
+      `Each configuration queues its entries with the workers paused (one passage each, ${KBS} KBs), ` +
       "resumes them and times from Node until the queue is empty; then recounts D1.",
     "",
     "## Throughput against rounds in flight and shards",
