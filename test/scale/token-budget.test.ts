@@ -28,8 +28,9 @@ describe("EMBED_TOKENS_PER_MINUTE", () => {
     let sent = 0;
     for (const call of served) {
       sent += call.tokens;
-      // The first call arrives a moment after the pacer let it go: 100 ms of slack (≈7 tokens).
-      expect(sent).toBeLessThanOrEqual(burst + (call.at - first.at + 100) * rate + biggest);
+      // A call arrives a moment after the pacer let it go (RPC, and other rounds' work on the
+      // same thread): 500 ms of slack (≈33 tokens, against ≈600 the budget held back).
+      expect(sent).toBeLessThanOrEqual(burst + (call.at - first.at + 500) * rate + biggest);
     }
     expect((await queueRows()).every((r) => r.status === "done" && r.attempts === 1)).toBe(true);
   }, 60_000);
