@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [-- --only write,drain,freshness,search,load] [-- --keep]`
  * (`-- --render` rewrites the markdown from the JSON of the last run, measuring nothing;
  * `-- --corpus DIR...` imports real pyrite KB folders and measures on them, alone unless `--only`
- * names other scenarios too):
+ * names other scenarios too; `-- --scale [--only NAME]` runs the scale simulation alone, or its
+ * configurations whose names contain NAME, bench/scale/run.ts):
  * starts the real local server (as `npm start` does) with the generated all-MiniLM-L6-v2-shaped
  * model (q8), drives it over loopback through every scenario, judges the targets, and writes
  * `bench/results/<name>.json` and `.md` (`latest` for a full run, `quick` for `--quick`).
@@ -25,6 +26,7 @@ import type { BenchResults, Outcome } from "./lib/results.js";
 import { ServerPool } from "./lib/server-pool.js";
 import { drainServer, mainServer, searchServer, writeServers } from "./lib/servers.js";
 import { judgeTargets } from "./lib/targets.js";
+import { runScaleBench } from "./scale/run.js";
 import { CORPUS_NOTE, corpusServer, runCorpus } from "./scenarios/corpus.js";
 import { runDrain } from "./scenarios/drain.js";
 import { runFreshness } from "./scenarios/freshness.js";
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
       out: { type: "string" },
       render: { type: "boolean", default: false },
       corpus: { type: "string" },
+      scale: { type: "boolean", default: false },
     },
     // `--corpus DIR...`: the folders after the first arrive as positionals.
     allowPositionals: true,
@@ -100,6 +103,11 @@ async function main(): Promise<void> {
     ) as BenchResults;
     await writeFile(join(RESULTS_DIR, `${name}.md`), renderMarkdown(results));
     log(`rendered bench/results/${name}.md from ${name}.json`);
+    return;
+  }
+  if (values.scale) {
+    // The scale simulation runs alone: its own workerd, the fake Workers AI, no Node embedder.
+    await runScaleBench(log, values.only);
     return;
   }
   const plan = values.quick ? QUICK_PLAN : FULL_PLAN;

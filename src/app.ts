@@ -13,7 +13,7 @@ import { type EmbedNotifier, noNotifier } from "./domain/embed-notifier";
 import { EntriesService } from "./domain/entries-service";
 import { IndexService } from "./domain/index-service";
 import { ModelService } from "./domain/model-service";
-import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { notifyShards, shardedIndexWorker } from "./embed-worker/shards";
 import { searchModel, servingEmbedder } from "./embedding/serving";
 import { ApiError, handleError } from "./errors";
 import { requireToken } from "./middleware/auth";
@@ -41,13 +41,13 @@ export function hasWorker(env: Env, settings: Settings): boolean {
   return settings.embedMode === "background" && env.EMBED_WORKER !== undefined;
 }
 
-/** The EmbedWorker seen from the write path: events and kicks, after the response. */
-function workerNotifier(env: Env): EmbedNotifier {
+/** The EmbedWorkers seen from the write path: events and kicks, after the response. */
+function workerNotifier(env: Env, settings: Settings): EmbedNotifier {
   return {
     present: true,
     async afterWrite(events, kick) {
       try {
-        await embedWorkerStub(env).notify(events, kick);
+        await notifyShards(env, settings, events, kick);
       } catch (err) {
         // The row is queued either way; the cron safety net kicks the worker if this was lost.
         console.error("could not notify the embed worker", err);
@@ -72,7 +72,7 @@ export function createApp() {
       db,
       vectors,
       settings,
-      notifier: worker ? workerNotifier(c.env) : noNotifier,
+      notifier: worker ? workerNotifier(c.env, settings) : noNotifier,
       embedder,
       defer: (work: Promise<unknown>) => c.executionCtx.waitUntil(work),
     };
@@ -89,7 +89,8 @@ export function createApp() {
         settings.hybridSemanticWeight,
       ),
     );
-    const stub = worker ? embedWorkerStub(c.env) : null;
+    // Every shard behind one port (one shard: the single worker).
+    const stub = worker ? shardedIndexWorker(c.env, settings) : null;
     c.set("index", new IndexService({ db, vectors, settings, embedder, models, worker: stub }));
     c.set("models", new ModelService({ db, settings, models, worker: stub }));
     await next();

@@ -34,6 +34,10 @@ const settingsSchema = z.object({
   PYRITE_ENV: z.enum(["local", "production"]).default("local"),
   EMBED_PASSAGES: z.enum(["on", "off"]).default("on"),
   HYBRID_SEMANTIC_WEIGHT: z.coerce.number().min(0).max(1).default(DEFAULT_HYBRID_SEMANTIC_WEIGHT),
+  EMBED_CONCURRENCY: intSetting(1, 64).default(1),
+  EMBED_SHARDS: intSetting(1, 64).default(1),
+  EMBED_TOKENS_PER_MINUTE: intSetting(0, 1_000_000_000).default(0),
+  EMBED_REQUESTS_PER_MINUTE: intSetting(0, 1_000_000).default(0),
 });
 
 /** The service's parsed settings. */
@@ -68,6 +72,21 @@ export interface Settings {
   embedPassages: boolean;
   /** Weight of the semantic list in hybrid search's fusion (the keyword list has 1 − this). */
   hybridSemanticWeight: number;
+  /**
+   * Embed rounds each EmbedWorker keeps in flight. 1 suits a CPU-bound local embedder (today's
+   * behaviour); a remote one (Workers AI) sits idle between round trips without more.
+   */
+  embedConcurrency: number;
+  /** EmbedWorkers; each is the single worker of the KBs that hash to it (`shardOf`). */
+  embedShards: number;
+  /** Estimated tokens all workers together may send the embedder per minute (each shard takes
+   * its share); 0: no budget. */
+  tokensPerMinute: number;
+  /**
+   * Embedder calls all workers together may make per minute (each shard takes its share); 0: no
+   * budget. Set a little under the provider's rate limit (Workers AI: 3,000 for embeddings).
+   */
+  requestsPerMinute: number;
 }
 
 const cache = new WeakMap<object, Settings>();
@@ -116,6 +135,10 @@ export function readSettings(env: object): Settings {
     deployed: s.PYRITE_ENV === "production",
     embedPassages: s.EMBED_PASSAGES === "on",
     hybridSemanticWeight: s.HYBRID_SEMANTIC_WEIGHT,
+    embedConcurrency: s.EMBED_CONCURRENCY,
+    embedShards: s.EMBED_SHARDS,
+    tokensPerMinute: s.EMBED_TOKENS_PER_MINUTE,
+    requestsPerMinute: s.EMBED_REQUESTS_PER_MINUTE,
   };
   cache.set(env, settings);
   return settings;

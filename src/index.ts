@@ -3,7 +3,7 @@
  */
 import { createApp, hasWorker } from "./app";
 import { readSettings } from "./config";
-import { embedWorkerStub } from "./embed-worker/embed-worker";
+import { kickAll } from "./embed-worker/shards";
 import { openDb } from "./storage/db";
 import { hasDue } from "./storage/queue-claim";
 
@@ -13,11 +13,11 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  /** Every minute: if rows are due but the worker's alarm was lost, wake it. */
+  /** Every minute: if rows are due but a worker's alarm was lost, wake the workers. */
   async scheduled(_controller, env, ctx) {
     const settings = readSettings(env);
     if (!hasWorker(env, settings)) return;
     const due = await hasDue(openDb(env.DB), Date.now());
-    if (due) ctx.waitUntil(embedWorkerStub(env).kick());
+    if (due) ctx.waitUntil(kickAll(env, settings));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,13 +1,16 @@
 /**
- * EmbedWorker: the single background embedder (`idFromName("embedder")`). Its alarm claims due
- * queue rows, embeds them in batches, commits the results, and re-arms for the earliest due row;
- * it also holds the hibernatable WebSockets that hear about every write and every embedding.
+ * EmbedWorker: the background embedder of one shard (`shards.ts`; with one shard, the single
+ * worker `idFromName("embedder")`). Its alarm claims its KBs' due queue rows, embeds them in
+ * batches (`EMBED_CONCURRENCY` rounds in flight, paced by one `Pacer`), commits the results, and
+ * re-arms for the earliest due row; shard 0 also holds the hibernatable WebSockets that hear
+ * about every write and every embedding.
  */
 import { DurableObject } from "cloudflare:workers";
 import { readSettings, type Settings } from "../config";
 import { embedNow, roundResult } from "../embedding/embed-now";
 import { emptyOutcome, type RoundOutcome, roundContext } from "../embedding/embed-round";
 import { runShadowCycle, switchIfReady } from "../embedding/migration";
+import { Pacer } from "../embedding/pacer";
 import { embedderFor, resolveServing, servingEmbedder } from "../embedding/serving";
 import { selectModels } from "../select-embedder";
 import type { EmbedRoundResult, WorkerStatus } from "../shared/api-types";
@@ -23,7 +26,9 @@ import { type Db, openDb } from "../storage/db";
 import { readIndexModels } from "../storage/index-models";
 import { nextDueAt } from "../storage/queue-claim";
 import { nextShadowDueAt } from "../storage/shadow-queue";
+import type { Shard } from "../storage/shard";
 import { selectVectorStore } from "../vectors/select-vector-store";
+import { hubStub, shardIndexOf } from "./shards";
 import { WorkerState } from "./state";
 
 /** How long one alarm keeps looping before yielding and re-arming (workerd limits wall time). */
@@ -35,25 +40,42 @@ const ALARM_BUDGET_MS = 20_000;
  */
 const CALLS_PER_CYCLE = 4;
 const ALL_TAG = "*";
-/** The name the single EmbedWorker is addressed by. */
-const EMBEDDER_NAME = "embedder";
 
 export class EmbedWorker extends DurableObject<Env> {
   private readonly state: WorkerState;
   private readonly settings: Settings;
   private readonly db: Db;
-  /** The batch in hand (claim included), if any: pause waits for it; batches never overlap. */
-  private current: Promise<unknown> | null = null;
+  /**
+   * The rounds in hand (claims included), at most `embedConcurrency`: pause waits for them. Each
+   * claims its own rows in D1, so two rounds never hold one row.
+   */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private paused = false;
+  /** Which KBs this worker embeds (set from its name, known before anything runs). */
+  private shard: Shard;
+  /** Paces every round's embedder calls: the budgets and "busy, retry after" answers. */
+  private readonly pacer: Pacer;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.settings = readSettings(env);
     this.db = openDb(env.DB);
     this.state = new WorkerState(ctx.storage.sql);
+    this.shard = { index: shardIndexOf(ctx.id.name), count: this.settings.embedShards };
+    const share = 1 / this.settings.embedShards;
+    this.pacer = new Pacer({
+      tokensPerMinute: this.settings.tokensPerMinute * share,
+      requestsPerMinute: this.settings.requestsPerMinute * share,
+    });
     ctx.blockConcurrencyWhile(async () => {
       this.state.init();
-      this.paused = this.state.facts().paused;
+      const facts = this.state.facts();
+      this.paused = facts.paused;
+      // Called through a stub, the object knows its name; woken by its alarm alone (after a
+      // restart), it does not, and would take itself for shard 0: keep the name it was given.
+      const name = ctx.id.name ?? facts.name ?? undefined;
+      if (ctx.id.name !== undefined && ctx.id.name !== facts.name) this.state.setName(ctx.id.name);
+      this.shard = { index: shardIndexOf(name), count: this.settings.embedShards };
     });
     // Answered by the runtime itself, so an idle socket's keep-alive never wakes the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_TEXT, PONG_TEXT));
@@ -79,12 +101,12 @@ export class EmbedWorker extends DurableObject<Env> {
     await this.kick();
   }
 
-  /** Finishes the batch in hand, then claims nothing new until `resume`. */
+  /** Finishes the batches in hand, then claims nothing new until `resume`. */
   async pause(): Promise<WorkerStatus> {
     this.paused = true;
     this.state.setPaused(true);
     await this.ctx.storage.deleteAlarm();
-    await this.current?.catch(() => undefined);
+    await Promise.all([...this.inFlight].map((round) => round.catch(() => undefined)));
     return this.status();
   }
 
@@ -111,7 +133,7 @@ export class EmbedWorker extends DurableObject<Env> {
     const alarm = await this.ctx.storage.getAlarm();
     const now = Date.now();
     return {
-      state: this.paused ? "paused" : this.current ? "running" : "idle",
+      state: this.paused ? "paused" : this.inFlight.size > 0 ? "running" : "idle",
       last_run_at: facts.lastRunAt === null ? null : new Date(facts.lastRunAt).toISOString(),
       next_alarm_at: alarm === null ? null : new Date(alarm).toISOString(),
       batch_size: this.settings.batchSize,
@@ -119,35 +141,48 @@ export class EmbedWorker extends DurableObject<Env> {
       embedded_last_minute: this.state.completedLastMinute(now),
       passages_last_minute: this.state.passagesLastMinute(now),
       last_error: facts.lastError,
+      concurrency: this.settings.embedConcurrency,
+      in_flight: this.inFlight.size,
+      shard: this.shard,
     };
   }
 
   override async alarm(): Promise<void> {
     const started = Date.now();
-    try {
+    // `embedConcurrency` lanes, each claiming and embedding round after round until nothing of
+    // this shard is due: a remote embedder is kept busy during each other's round trips.
+    const lane = async () => {
       while (!this.paused) {
         const run = await this.runRound(this.settings.batchSize);
         if (!run || run.claimed === 0 || Date.now() - started > ALARM_BUDGET_MS) break;
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.settings.embedConcurrency }, lane));
     } finally {
       await this.rearm();
     }
   }
 
-  /** Claims and processes one batch, or nothing (null) once paused; never two at once. */
+  /**
+   * Claims and processes one batch, or nothing (null) once paused; at most `embedConcurrency`
+   * at once (one, by default: a CPU-bound local embedder gains nothing from more).
+   */
   private async runRound(
     limit: number,
   ): Promise<{ claimed: number; outcome: RoundOutcome } | null> {
-    while (this.current) await this.current.catch(() => undefined);
-    // Checked after the wait: a batch queued behind the one in hand claims nothing after a pause.
+    while (this.inFlight.size >= this.settings.embedConcurrency) {
+      await Promise.race([...this.inFlight].map((round) => round.catch(() => undefined)));
+    }
+    // Checked after the wait: a batch queued behind the ones in hand claims nothing after a pause.
     if (this.paused) return null;
-    // Taken before the first await, so a pause, or another batch, sees this one from its claim on.
+    // Added before the first await, so a pause, or another batch, sees this one from its claim on.
     const batch = this.claimAndProcess(limit);
-    this.current = batch;
+    this.inFlight.add(batch);
     try {
       return await batch;
     } finally {
-      this.current = null;
+      this.inFlight.delete(batch);
     }
   }
 
@@ -170,21 +205,27 @@ export class EmbedWorker extends DurableObject<Env> {
       embedder,
       this.settings,
     );
-    const context = { ...base, textsPerCycle: this.settings.batchSize * CALLS_PER_CYCLE };
+    const context = {
+      ...base,
+      textsPerCycle: this.settings.batchSize * CALLS_PER_CYCLE,
+      pacer: this.pacer,
+    };
     const { claimed, outcome, events } = await embedNow(context, this.settings.leaseMs, {
       due: limit,
+      shard: this.shard,
     });
     // Events only after the commits embedNow awaited; and before the run record, so they don't
     // wait behind its storage write at the output gate.
-    this.broadcast(events);
+    await this.forwardEvents(events);
     this.state.recordRun(Date.now(), outcome.completed.length, outcome.passages, outcome.lastError);
-    if (claimed > 0 || !serving.models.target) return { claimed, outcome };
+    // A migration's shadow work runs on the first shard only (one worker fills the target).
+    if (claimed > 0 || !serving.models.target || this.shard.index !== 0)
+      return { claimed, outcome };
     const target = serving.models.target;
-    if (!target) return { claimed: 0, outcome: emptyOutcome() };
     let shadow = { claimed: 0, outcome: emptyOutcome() };
     try {
       const embedder = await embedderFor(models, target.model);
-      const context = { ...base, textsPerCycle: this.settings.batchSize };
+      const context = { ...base, textsPerCycle: this.settings.batchSize, pacer: this.pacer };
       shadow = await runShadowCycle(
         context,
         target.model,
@@ -211,10 +252,15 @@ export class EmbedWorker extends DurableObject<Env> {
     }
     let next: number | undefined;
     try {
-      const [serving, models] = await Promise.all([nextDueAt(this.db), readIndexModels(this.db)]);
-      const shadow = models.target
-        ? await nextShadowDueAt(this.db, models.target.model)
-        : undefined;
+      const [serving, models] = await Promise.all([
+        nextDueAt(this.db, this.shard),
+        readIndexModels(this.db),
+      ]);
+      // A migration's shadow work runs on the first shard only (one worker fills the target).
+      const shadow =
+        models.target && this.shard.index === 0
+          ? await nextShadowDueAt(this.db, models.target.model)
+          : undefined;
       next = serving === undefined ? shadow : Math.min(serving, shadow ?? serving);
     } catch (err) {
       // D1 unreachable: try again later rather than sleep forever.
@@ -281,6 +327,21 @@ export class EmbedWorker extends DurableObject<Env> {
     }
   }
 
+  /** Sends events to the subscribers: here on the hub, through the hub on other shards. */
+  private async forwardEvents(events: EntryEventMessage[]): Promise<void> {
+    if (events.length === 0) return;
+    if (this.shard.index === 0) {
+      this.broadcast(events);
+      return;
+    }
+    try {
+      await hubStub(this.env).notify(events, false);
+    } catch (err) {
+      // Committed either way; a client that must not miss an event also polls the status.
+      console.error("embed worker: could not forward events to the hub", err);
+    }
+  }
+
   private broadcast(events: EntryEventMessage[]): void {
     if (events.length === 0) return;
     for (const event of events) {
@@ -300,7 +361,7 @@ export class EmbedWorker extends DurableObject<Env> {
   }
 }
 
-/** The one EmbedWorker's stub. */
+/** The stub of the EmbedWorker that holds the WebSockets (the single worker, or shard 0). */
 export function embedWorkerStub(env: Env): DurableObjectStub<EmbedWorker> {
-  return env.EMBED_WORKER.get(env.EMBED_WORKER.idFromName(EMBEDDER_NAME));
+  return hubStub(env);
 }

@@ -9,6 +9,11 @@ export interface WorkerFacts {
   paused: boolean;
   lastRunAt: number | null;
   lastError: { kb_name: string; entry_id: string; error: string; at: string } | null;
+  /**
+   * The name the worker is addressed by (which shard it is). Kept because a Durable Object woken
+   * by its alarm alone, after a restart, is not told its name.
+   */
+  name: string | null;
 }
 
 /** Wraps the Durable Object's SQL storage. */
@@ -52,7 +57,13 @@ export class WorkerState {
       paused: this.get("paused", false),
       lastRunAt: this.get<number | null>("lastRunAt", null),
       lastError: this.get<WorkerFacts["lastError"]>("lastError", null),
+      name: this.get<string | null>("name", null),
     };
+  }
+
+  /** Remembers the worker's name (see `WorkerFacts.name`). */
+  setName(name: string): void {
+    this.set("name", name);
   }
 
   setPaused(paused: boolean): void {

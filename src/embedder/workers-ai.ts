@@ -5,6 +5,7 @@
  * (the two are not comparable, so the fingerprint records which one we got).
  */
 
+import { DEFAULT_RETRY_AFTER_MS, embedderBusy, parseRetryAfter } from "./backpressure.js";
 import { estimateTokens, SPECIAL_TOKENS } from "./tokens.js";
 import type { Embedder, EmbedderInfo, EmbedOutput, Pooling } from "./types.js";
 import { assertValidOutput } from "./validate.js";
@@ -60,6 +61,31 @@ function parseResponse(output: unknown, count: number, dims: number): number[][]
   });
 }
 
+/**
+ * Workers AI's answers that mean "come back later" rather than "these texts failed": HTTP 429 and
+ * 503, and the internal codes of its 429s (3040 out of capacity; 3036 the account's daily
+ * allocation used up). The binding throws them as errors whose message starts with the internal
+ * code (`"3040: Out of capacity"`); a `Retry-After` reaches us as a property or, through RPC
+ * (which keeps only the message), in the message text.
+ */
+const BUSY_PATTERN =
+  /\b(3040|3036|429|503)\b|too many requests|service unavailable|out of capacity/i;
+const RETRY_AFTER_PATTERN = /retry-after:?\s*([^;,)\s]+)/i;
+
+/** A backpressure error for a busy answer (see `backpressure.ts`), or the error itself. */
+function classify(err: unknown, now: number): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!BUSY_PATTERN.test(message)) return err;
+  const property = typeof err === "object" && err !== null ? Reflect.get(err, "retryAfter") : null;
+  const header =
+    typeof property === "string" || typeof property === "number" ? String(property) : null;
+  const wait =
+    parseRetryAfter(header, now) ??
+    parseRetryAfter(RETRY_AFTER_PATTERN.exec(message)?.[1], now) ??
+    DEFAULT_RETRY_AFTER_MS;
+  return embedderBusy(`Workers AI is busy: ${message.slice(0, 200)}`, wait);
+}
+
 /** L2-normalizes into float32; a zero or non-finite norm is left for validation to reject. */
 function normalized(row: number[]): Float32Array {
   const norm = Math.sqrt(row.reduce((sum, x) => sum + x * x, 0));
@@ -88,7 +114,11 @@ export function createWorkersAiEmbedder(
       const vectors: Float32Array[] = [];
       for (let start = 0; start < texts.length; start += MAX_TEXTS_PER_CALL) {
         const part = texts.slice(start, start + MAX_TEXTS_PER_CALL);
-        const output = await ai.run(model, { text: part, pooling: POOLING });
+        const output = await ai
+          .run(model, { text: part, pooling: POOLING })
+          .catch((err: unknown) => {
+            throw classify(err, Date.now());
+          });
         vectors.push(...parseResponse(output, part.length, size).map(normalized));
       }
       const truncated = texts.flatMap((text, i) =>

@@ -12,6 +12,8 @@ const EMBED_SHARE_OF_LEASE = 0.8;
 
 /** A point in time after which the embedder's calls of a batch fail. */
 export interface Deadline {
+  /** Epoch ms when it passes. */
+  readonly end: number;
   /** Starts `work` and resolves like it, or rejects once the deadline passes (at once if it has). */
   race<T>(work: () => Promise<T>, what: string): Promise<T>;
 }
@@ -22,6 +24,7 @@ export function embedDeadline(leaseUntil: number, now: () => number): Deadline {
   const end = start + Math.max(0, leaseUntil - start) * EMBED_SHARE_OF_LEASE;
   const remaining = () => Math.max(0, end - now());
   return {
+    end,
     async race<T>(work: () => Promise<T>, what: string): Promise<T> {
       const left = remaining();
       const timedOut = () => new Error(`${what} timed out (the embedder did not answer in time)`);

@@ -7,6 +7,7 @@
 import type { EmbedRoundResult } from "../shared/api-types";
 import type { EmbedCompleteMessage, EmbedFailedMessage } from "../shared/messages";
 import { claimDueWithEntries, claimEntry, type ExhaustedRow } from "../storage/queue-claim";
+import type { Shard } from "../storage/shard";
 import {
   processClaimed,
   processEntries,
@@ -15,11 +16,11 @@ import {
 } from "./embed-round";
 
 /**
- * Which rows: up to `due` due rows, or one written entry's row while it holds `contentHash` (a
+ * Which rows: up to `due` due rows (of the KBs of `shard`, if given), or one written entry's row while it holds `contentHash` (a
  * sync-mode write; that claim takes only a pending row, never one past its last attempt).
  */
 export type EmbedNowTarget =
-  | { due: number }
+  | { due: number; shard?: Shard }
   | { entry: { kbName: string; id: string; contentHash: string } };
 
 /** What one run did. */
@@ -62,6 +63,7 @@ export async function embedNow(
     leaseMs,
     limit: target.due,
     maxAttempts: ctx.maxAttempts,
+    shard: target.shard,
   });
   return run(claimed.length, exhausted, await processEntries(ctx, claimed, entries, vectors));
 }

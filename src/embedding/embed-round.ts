@@ -8,6 +8,8 @@
  */
 import type { SQL } from "drizzle-orm";
 import type { Settings } from "../config";
+import { busyRetryAfterMs } from "../embedder/backpressure";
+import { estimateTokens } from "../embedder/tokens";
 import type { Embedder, EmbedderInfo } from "../embedder/types";
 import { fingerprintKey } from "../embedder/types";
 import { assertValidOutput } from "../embedder/validate";
@@ -27,6 +29,7 @@ import { passageSetOf, readPassageSet } from "../storage/vector-reads";
 import type { CommittedSet, VectorStore } from "../vectors/vector-store";
 import { backoffMs } from "./backoff";
 import { type Deadline, embedDeadline } from "./deadline";
+import { Pacer } from "./pacer";
 import { addressedPassages, type PassagePlan, planPassages } from "./plan-passages";
 
 /** What processing needs from its surroundings. */
@@ -51,6 +54,11 @@ export interface RoundContext {
   textsPerCycle: number;
   /** The queue the claimed rows came from: the serving model's, or a migration's shadow queue. */
   claims: ClaimStore;
+  /**
+   * Paces the embedder calls (a tokens-per-minute budget, and "busy, retry after" answers),
+   * shared by every round a worker has in flight; without one, a round paces itself alone.
+   */
+  pacer?: Pacer;
 }
 
 /**
@@ -92,6 +100,11 @@ export interface RoundOutcome {
   dropped: number;
   /** Rows handed back unfinished (the cycle's texts ran out); their vectors so far are kept. */
   yielded: number;
+  /**
+   * Rows handed back because the embedder was busy (or the token budget spent) past the round's
+   * deadline: due again when it may be called, without an attempt counted.
+   */
+  deferred: number;
   /** Passages embedded (texts the embedder turned into vectors). */
   passages: number;
   /** Texts the embedder truncated at its token window. */
@@ -108,6 +121,7 @@ export function emptyOutcome(): RoundOutcome {
     retrying: 0,
     dropped: 0,
     yielded: 0,
+    deferred: 0,
     passages: 0,
     truncated: 0,
   };
@@ -122,14 +136,20 @@ function errorText(err: unknown): string {
   return text.length > 1000 ? `${text.slice(0, 1000)}…` : text;
 }
 
+/** The embedder answered "busy, call again after `retryAfterMs`": not a failure of the texts. */
+interface Busy {
+  busy: true;
+  retryAfterMs: number;
+}
+
 /** Embeds the texts in one call; if that call fails, each text alone so one bad passage can't
- * fail its neighbours. */
+ * fail its neighbours. A busy answer stops at once: none of the texts failed. */
 async function embedAll(
   embedder: Embedder,
   info: EmbedderInfo,
   texts: string[],
   deadline: Deadline,
-) {
+): Promise<Attempt[] | Busy> {
   const dims = info.model.dims;
   try {
     const batch = await deadline.race(() => embedder.embed(texts), "embedding the batch");
@@ -139,6 +159,8 @@ async function embedAll(
       (vector, i): Attempt => ({ ok: true, vector, truncated: truncated.has(i) }),
     );
   } catch (batchError) {
+    const wait = busyRetryAfterMs(batchError);
+    if (wait !== undefined) return { busy: true, retryAfterMs: wait };
     if (texts.length === 1) return [{ ok: false, error: errorText(batchError) } as Attempt];
     const attempts: Attempt[] = [];
     for (const text of texts) {
@@ -149,10 +171,35 @@ async function embedAll(
         if (!vector) throw new Error("embedder returned no vector");
         attempts.push({ ok: true, vector, truncated: one.truncated.length > 0 });
       } catch (err) {
+        const busyWait = busyRetryAfterMs(err);
+        if (busyWait !== undefined) return { busy: true, retryAfterMs: busyWait };
         attempts.push({ ok: false, error: errorText(err) });
       }
     }
     return attempts;
+  }
+}
+
+/**
+ * One call through the pacer: waits for the budget and out every "busy" answer, calling again,
+ * as long as the call can still be made before the deadline; null when it cannot (the texts are
+ * then handed back, no attempt counted).
+ */
+async function pacedCall(
+  ctx: RoundContext,
+  pacer: Pacer,
+  info: EmbedderInfo,
+  texts: string[],
+  deadline: Deadline,
+): Promise<Attempt[] | null> {
+  const tokens = texts.reduce((sum, text) => sum + estimateTokens(text), 0);
+  for (;;) {
+    if (!(await pacer.acquire(tokens, deadline.end))) return null;
+    const started = ctx.now();
+    const result = await embedAll(ctx.embedder, info, texts, deadline);
+    pacer.recordCall(ctx.now() - started);
+    if (!("busy" in result)) return result;
+    pacer.backOff(result.retryAfterMs);
   }
 }
 
@@ -181,6 +228,8 @@ interface Item {
   /** Their vectors, for the vector store after the commit. */
   vectors: Map<string, Float32Array>;
   error?: string;
+  /** Set when the embedder could not be called in time: the row goes back due at this moment. */
+  deferUntil?: number;
 }
 
 /**
@@ -232,8 +281,12 @@ export async function processEntries(
   const now = ctx.now();
   const statements: Statement[] = [...staged];
   /** `previousAt`: a done step's read of the set it replaces, just before its commit. */
-  const steps: { item: Item; kind: "done" | "fail" | "yield"; at: number; previousAt?: number }[] =
-    [];
+  const steps: {
+    item: Item;
+    kind: "done" | "fail" | "yield" | "defer";
+    at: number;
+    previousAt?: number;
+  }[] = [];
   for (const item of items) {
     const { claim, entry, plan } = item;
     if (item.error !== undefined || !plan || !info) {
@@ -268,8 +321,12 @@ export async function processEntries(
         ctx.claims.done(claim, model, now),
       );
     } else {
-      steps.push({ item, kind: "yield", at: statements.length });
-      statements.push(ctx.claims.release(claim, now));
+      steps.push({
+        item,
+        kind: item.deferUntil === undefined ? "yield" : "defer",
+        at: statements.length,
+      });
+      statements.push(ctx.claims.release(claim, now, item.deferUntil ?? now));
     }
   }
   // A claimed row without its entry is a leftover of a delete; remove it.
@@ -324,6 +381,8 @@ export async function processEntries(
       }
     } else if (kind === "yield") {
       if ((results[at]?.results.length ?? 0) > 0) outcome.yielded++;
+    } else if (kind === "defer") {
+      if ((results[at]?.results.length ?? 0) > 0) outcome.deferred++;
     } else {
       const status = results[at]?.results[0]?.status;
       if (status === "failed") {
@@ -441,6 +500,7 @@ async function embedMissing(
   const queue = order.flatMap((item) => (item.plan?.missing ?? []).map((m) => ({ item, ...m })));
   let budget = ctx.textsPerCycle;
   let cursor = 0;
+  const pacer = ctx.pacer ?? new Pacer({ tokensPerMinute: 0, requestsPerMinute: 0 });
   while (cursor < queue.length && budget > 0) {
     const take: typeof queue = [];
     while (take.length < Math.min(ctx.textsPerCall, budget) && cursor < queue.length) {
@@ -451,12 +511,21 @@ async function embedMissing(
     if (take.length === 0) break;
     budget -= take.length;
     if (staged.length > 0) await runAtomic(ctx.db, staged.splice(0));
-    const attempts = await embedAll(
-      ctx.embedder,
+    const attempts = await pacedCall(
+      ctx,
+      pacer,
       info,
       take.map((t) => t.input),
       deadline,
     );
+    if (attempts === null) {
+      // Busy past the deadline: hand back every entry still unfinished, due when a call may go.
+      const at = pacer.readyAt();
+      for (const { item } of [...take, ...queue.slice(cursor)]) {
+        if (item.error === undefined) item.deferUntil = at;
+      }
+      break;
+    }
     const now = ctx.now();
     for (const [i, { item, hash }] of take.entries()) {
       const attempt = attempts[i] ?? { ok: false, error: "no result" };

@@ -56,11 +56,21 @@ async function bundleKey(): Promise<string> {
   return hash.digest("hex").slice(0, 16);
 }
 
-function runDryRun(outdir: string): Promise<void> {
+/** `wrangler deploy --dry-run` into `outdir`, of wrangler.toml's `main` or of `entry`. */
+function runDryRun(outdir: string, entry?: string): Promise<void> {
   return new Promise<void>((done, fail) => {
     execFile(
       process.execPath,
-      [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", outdir, "--config", WRANGLER_CONFIG],
+      [
+        WRANGLER_BIN,
+        "deploy",
+        ...(entry === undefined ? [] : [entry]),
+        "--dry-run",
+        "--outdir",
+        outdir,
+        "--config",
+        WRANGLER_CONFIG,
+      ],
       {
         cwd: PROJECT_ROOT,
         env: { ...process.env, ...WRANGLER_OFFLINE_ENV, FORCE_COLOR: "0" },
@@ -107,5 +117,18 @@ export async function bundleWorker(): Promise<string> {
     await rm(building, { recursive: true, force: true });
   }
   await pruneStale(key).catch(() => undefined);
+  return scriptPath;
+}
+
+/**
+ * Bundles another entry module with the worker's settings (the scale bench's worker, which adds
+ * a fake binding's entrypoint) into `outdir`, uncached; returns the bundle's path.
+ */
+export async function bundleEntry(entry: string, outdir: string): Promise<string> {
+  await mkdir(outdir, { recursive: true });
+  await runDryRun(outdir, entry);
+  const name = entry.replace(/^.*\//, "").replace(/\.ts$/, ".js");
+  const scriptPath = join(outdir, name);
+  if (!existsSync(scriptPath)) throw new StartupError(`bundling ${entry} produced no ${name}`);
   return scriptPath;
 }

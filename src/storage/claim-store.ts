@@ -19,8 +19,11 @@ export interface ClaimStore {
     nextAttemptAt: number,
     now: number,
   ): Statement;
-  /** Handed back unfinished, due at once, the claim not counted as an attempt. */
-  release(row: ClaimedRow, now: number): Statement;
+  /**
+   * Handed back unfinished, due at `dueAt` (at once by default: the cycle ran out of texts; later
+   * when the embedder asked to be called later), the claim not counted as an attempt.
+   */
+  release(row: ClaimedRow, now: number, dueAt?: number): Statement;
   /** The row of an entry that is gone. */
   drop(row: ClaimedRow): Statement;
   /**
@@ -42,7 +45,7 @@ export function servingClaims(db: Db): ClaimStore {
   return {
     done: (row, model, now) => markDone(db, row, model, now),
     fail: (row, error, terminal, next, now) => markFailed(db, row, error, terminal, next, now),
-    release: (row, now) => releaseClaim(db, row, now),
+    release: (row, now, dueAt) => releaseClaim(db, row, now, dueAt),
     drop: (row) => dequeue(db, row.kbName, row.entryId),
     requeue: requeueDone,
   };

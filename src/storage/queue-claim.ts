@@ -8,6 +8,7 @@ import { and, eq, lte, or, type SQL, sql } from "drizzle-orm";
 import { type Db, runAtomic } from "./db";
 import type { StoredVector } from "./embeddings";
 import { type EntryRow, embedQueue } from "./schema";
+import { inShard, type Shard } from "./shard";
 
 /** A queue row as a claim returns it. */
 interface QueuedRow {
@@ -105,12 +106,20 @@ const CLAIM_BYTES = 4 * 1024 * 1024;
  * `maxBytes`, so a claim always takes at least one row (however large) and passes the budget by
  * at most one. A row whose entry is gone counts 0 bytes (the batch drops it).
  */
-function claimDueSql(now: number, leaseUntil: number, limit: number, maxBytes: number): SQL {
+function claimDueSql(
+  now: number,
+  leaseUntil: number,
+  limit: number,
+  maxBytes: number,
+  shard?: Shard,
+): SQL {
   return sql`
     WITH due (rid) AS (
-      SELECT rowid FROM embed_queue WHERE status = 'pending' AND next_attempt_at <= ${now}
+      SELECT rowid FROM embed_queue
+       WHERE status = 'pending' AND next_attempt_at <= ${now}${inShard("kb_name", shard)}
       UNION ALL
-      SELECT rowid FROM embed_queue WHERE status = 'processing' AND lease_until <= ${now}
+      SELECT rowid FROM embed_queue
+       WHERE status = 'processing' AND lease_until <= ${now}${inShard("kb_name", shard)}
       LIMIT ${limit}),
     sized (rid, before) AS (
       SELECT due.rid,
@@ -175,13 +184,20 @@ export interface DueClaim {
  */
 export async function claimDueWithEntries(
   db: Db,
-  opts: { now: number; leaseMs: number; limit: number; maxAttempts: number; maxBytes?: number },
+  opts: {
+    now: number;
+    leaseMs: number;
+    limit: number;
+    maxAttempts: number;
+    maxBytes?: number;
+    shard?: Shard;
+  },
 ): Promise<DueClaim> {
   const { now, limit, maxAttempts } = opts;
   const leaseUntil = now + opts.leaseMs;
   const [exhausted, claimed, read, vectors] = await runAtomic(db, [
     failExhaustedLeasesSql(now, maxAttempts),
-    claimDueSql(now, leaseUntil, limit, opts.maxBytes ?? CLAIM_BYTES),
+    claimDueSql(now, leaseUntil, limit, opts.maxBytes ?? CLAIM_BYTES, opts.shard),
     sql`
       SELECT e.kb_name AS kbName, e.id AS id, e.title AS title, e.summary AS summary,
              e.body AS body, e.content_hash AS contentHash
@@ -269,17 +285,18 @@ export function markFailed(
 }
 
 /**
- * Hands a claimed row back unfinished, due at once and without counting the claim as an attempt:
- * the cycle ran out of texts before the entry was complete (its vectors so far are stored, so the
- * next claim continues where this one stopped). Only if the row is still ours.
+ * Hands a claimed row back unfinished, due at `dueAt` (at once by default) and without counting
+ * the claim as an attempt: the cycle ran out of texts before the entry was complete (its vectors
+ * so far are stored, so the next claim continues where this one stopped), or the embedder asked
+ * to be called later. Only if the row is still ours.
  */
-export function releaseClaim(db: Db, row: ClaimedRow, now: number) {
+export function releaseClaim(db: Db, row: ClaimedRow, now: number, dueAt = now) {
   return db
     .update(embedQueue)
     .set({
       status: "pending",
       attempts: sql`${embedQueue.attempts} - 1`,
-      nextAttemptAt: now,
+      nextAttemptAt: dueAt,
       leaseUntil: null,
       updatedAt: now,
     })
@@ -288,12 +305,14 @@ export function releaseClaim(db: Db, row: ClaimedRow, now: number) {
 }
 
 /** Epoch ms of the earliest moment some row becomes claimable, or undefined if none will. */
-export async function nextDueAt(db: Db): Promise<number | undefined> {
+export async function nextDueAt(db: Db, shard?: Shard): Promise<number | undefined> {
   const row = await db.get<{ due: number | null }>(sql`
     SELECT min(due) AS due FROM (
-      SELECT min(next_attempt_at) AS due FROM embed_queue WHERE status = 'pending'
+      SELECT min(next_attempt_at) AS due FROM embed_queue
+       WHERE status = 'pending'${inShard("kb_name", shard)}
       UNION ALL
-      SELECT min(lease_until) AS due FROM embed_queue WHERE status = 'processing')`);
+      SELECT min(lease_until) AS due FROM embed_queue
+       WHERE status = 'processing'${inShard("kb_name", shard)})`);
   return row?.due ?? undefined;
 }
 

@@ -34,9 +34,9 @@ export function shadowClaims(model: string): ClaimStore {
              next_attempt_at = ${terminal ? now : next}, lease_until = NULL, updated_at = ${now}
        WHERE ${stillClaimed(model, row)}
       RETURNING status`,
-    release: (row, now) => sql`
+    release: (row, now, dueAt = now) => sql`
       UPDATE shadow_queue
-         SET status = 'pending', attempts = attempts - 1, next_attempt_at = ${now},
+         SET status = 'pending', attempts = attempts - 1, next_attempt_at = ${dueAt},
              lease_until = NULL, updated_at = ${now}
        WHERE ${stillClaimed(model, row)}
       RETURNING entry_id`,

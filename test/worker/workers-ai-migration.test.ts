@@ -10,6 +10,7 @@ import { roundContext } from "../../src/embedding/embed-round";
 import { runShadowCycle, switchIfReady } from "../../src/embedding/migration";
 import { embedderFor } from "../../src/embedding/serving";
 import { selectModels } from "../../src/select-embedder";
+import type { SearchResponse } from "../../src/shared/api-types";
 import { openDb } from "../../src/storage/db";
 import {
   ensureServing,
@@ -18,7 +19,7 @@ import {
   startMigration,
 } from "../../src/storage/index-models";
 import { IsolateStore } from "../../src/vectors/isolate-store";
-import { createFakeAi } from "../support/fake-ai";
+import { FakeAiSimulator } from "../support/fake-ai";
 import { appCreate, appFetch, type TestEnv } from "./app-fetch";
 
 const SMALL = "@cf/baai/bge-small-en-v1.5|384|cls|norm";
@@ -26,7 +27,17 @@ const BASE = "@cf/baai/bge-base-en-v1.5|768|cls|norm";
 
 describe("a Workers AI migration (fake AI binding)", () => {
   it("bge-small → bge-base: search serves small whole until the switch, then base; rollback", async () => {
-    const ai = createFakeAi();
+    // The simulated binding, with no latency, counting the texts each model was asked to embed.
+    const simulator = new FakeAiSimulator();
+    simulator.configure({ latencyMs: 0 });
+    const calls = new Map<string, number>();
+    const ai = {
+      run(model: string, input: { text: string | string[]; pooling?: string }) {
+        const texts = typeof input.text === "string" ? 1 : input.text.length;
+        calls.set(model, (calls.get(model) ?? 0) + texts);
+        return simulator.run(model, input);
+      },
+    };
     // Deployed-style: no Node embedder, the AI binding; writes embed in the request (no worker).
     const deployed: TestEnv = {
       ...env,
@@ -36,13 +47,9 @@ describe("a Workers AI migration (fake AI binding)", () => {
       EMBED_MODE: "sync",
     };
     const search = async () =>
-      (await (
+      (
         await appFetch("/api/search?q=tide+tables&kb=ai&mode=semantic", {}, deployed)
-      ).json()) as {
-        model: string;
-        results: { id: string }[];
-        semantic_coverage: { embedded: number; entries: number };
-      };
+      ).json<SearchResponse>();
     for (const title of ["Tide tables", "Harbour tides", "Moon and tide"]) {
       await appCreate({ kb: "ai", title, body: `Notes on ${title.toLowerCase()}.` }, deployed);
     }
@@ -71,7 +78,7 @@ describe("a Workers AI migration (fake AI binding)", () => {
       if (claimed < 4) expect((await search()).model).toBe(SMALL);
     }
     expect(claimed).toBe(4);
-    expect(ai.calls.get("@cf/baai/bge-base-en-v1.5")).toBe(4);
+    expect(calls.get("@cf/baai/bge-base-en-v1.5")).toBe(4);
 
     const switched = await switchIfReady(db, await readIndexModels(db), Date.now());
     expect(switched).toMatchObject({

@@ -8,20 +8,37 @@ const lastErrorSchema = z
   .nullable()
   .meta({ id: "LastError" });
 
-/** What the EmbedWorker reports about itself (the Durable Object, pause and resume). */
-export const workerStatusSchema = z
-  .object({
-    state: z.enum(["running", "idle", "paused"]),
-    last_run_at: z.string().nullable(),
-    next_alarm_at: z.string().nullable(),
-    batch_size: z.number().int(),
-    max_attempts: z.number().int(),
-    embedded_last_minute: z.number().int(),
-    passages_last_minute: z
-      .number()
-      .int()
-      .meta({ description: "Passages embedded in the last minute (the embedder's throughput)" }),
-    last_error: lastErrorSchema,
+/** What one EmbedWorker reports about itself (the Durable Object, pause and resume). */
+const oneWorkerSchema = z.object({
+  state: z.enum(["running", "idle", "paused"]),
+  last_run_at: z.string().nullable(),
+  next_alarm_at: z.string().nullable(),
+  batch_size: z.number().int(),
+  max_attempts: z.number().int(),
+  embedded_last_minute: z.number().int(),
+  passages_last_minute: z
+    .number()
+    .int()
+    .meta({ description: "Passages embedded in the last minute (the embedder's throughput)" }),
+  last_error: lastErrorSchema,
+  concurrency: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: "Embed rounds the worker keeps in flight at most (`EMBED_CONCURRENCY`)" }),
+  in_flight: z.number().int().optional().meta({ description: "Rounds in flight now" }),
+  shard: z.object({ index: z.number().int(), count: z.number().int() }).optional().meta({
+    description: "Which shard this worker is (`EMBED_SHARDS`): the KBs that hash to `index`",
+  }),
+});
+
+/** The EmbedWorker (or, with several shards, their sum and each shard's own). */
+export const workerStatusSchema = oneWorkerSchema
+  .extend({
+    shards: z.array(oneWorkerSchema).optional().meta({
+      description:
+        "With several shards, the status above aggregates them (counts summed, `running` if any runs, `paused` only if all are) and each shard's own is here",
+    }),
   })
   .meta({ id: "WorkerStatus" });
 

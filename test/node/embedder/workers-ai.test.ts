@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { busyRetryAfterMs, DEFAULT_RETRY_AFTER_MS } from "../../../src/embedder/backpressure.js";
 import { estimateTokens } from "../../../src/embedder/tokens.js";
 import { createWorkersAiEmbedder } from "../../../src/embedder/workers-ai.js";
 import { norm, words } from "./model.js";
@@ -94,5 +95,26 @@ describe("workers-ai embedder", () => {
     const { ai } = fakeAi(() => ({}));
     expect(() => createWorkersAiEmbedder(ai, "@cf/some/other-model")).toThrow(/pass dims/);
     expect(() => createWorkersAiEmbedder(ai, "@cf/some/other-model", 256)).not.toThrow();
+  });
+
+  it("turns Workers AI's 429 and 503 into backpressure with their Retry-After, and nothing else", async () => {
+    const failing = (message: string, extra: Record<string, unknown> = {}) =>
+      createWorkersAiEmbedder({
+        run: async () => {
+          throw Object.assign(new Error(message), extra);
+        },
+      });
+    const busy = async (message: string, extra?: Record<string, unknown>) =>
+      busyRetryAfterMs(
+        await failing(message, extra)
+          .embed(["a"])
+          .catch((err: unknown) => err),
+      );
+
+    expect(await busy("3040: Out of capacity (429 Too Many Requests; Retry-After: 3)")).toBe(3000);
+    expect(await busy("503 Service Unavailable", { retryAfter: "0.5" })).toBe(500);
+    expect(await busy("3040: Out of capacity")).toBe(DEFAULT_RETRY_AFTER_MS);
+    expect(await busy("5000: Internal server error (500)")).toBeUndefined();
+    expect(await busy("3007: Request timeout (408)")).toBeUndefined();
   });
 });
