@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ok } from "../../src/contract/client.js";
 import type { FakeAiConfig, FakeAiStats } from "../../test/support/fake-ai-types.js";
+import type { FakeVectorizeSnapshot } from "../../test/support/fake-vectorize-types.js";
 import { bulkCreate } from "../lib/bulk.js";
 import { BenchClient, setWorker, waitForDrain } from "../lib/client.js";
 import { makeEntry, revise } from "../lib/corpus.js";
@@ -197,7 +198,10 @@ export async function runDrainConfig(
       const before = await recount(system.db);
       // Vectorize outlives the worker: what it received before the crash is in the next life.
       await system.vectors.freeze();
-      const index = await system.vectors.snapshot();
+      // A copy in Node: what an RPC answer holds dies with the runtime that sent it.
+      const index = JSON.parse(
+        JSON.stringify(await system.vectors.snapshot()),
+      ) as FakeVectorizeSnapshot;
       await system.stop();
       log(`${config.name}: crashed with ${before.processing} rows claimed, ${before.done} done`);
       system = await start();
@@ -210,6 +214,8 @@ export async function runDrainConfig(
     }
     const drained = await waitForDrain(api, { timeoutMs: 600_000, pollMs: 250 });
     const seconds = (drained.at - t0) / 1000;
+    // Throughput is the drain's: the passages it committed, before any churn.
+    const drainedPassages = (await recount(system.db)).passages;
     if (config.churn) await churn(api, config.churn, perKb, log);
     record = add(record, await system.fake.stats());
     const books = await recount(system.db);
@@ -219,7 +225,7 @@ export async function runDrainConfig(
     return {
       config,
       seconds,
-      passagesPerSecond: books.passages / seconds,
+      passagesPerSecond: drainedPassages / seconds,
       callsPerSecond: record.served / seconds,
       books,
       vectors,
