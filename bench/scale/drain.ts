@@ -2,18 +2,22 @@
  * One configuration of the scale bench: a fresh system with `shards` EmbedWorkers of
  * `concurrency` rounds each, `entries` queued with the workers paused (one passage each), then
  * resumed and timed from Node until the queue is empty; optionally a 429 storm or a crash of the
- * whole system part-way; then the books recounted from D1 and from the fake embedder.
+ * whole system part-way; optionally churn (entries edited and deleted after the drain, drained
+ * again); then the books recounted from D1 and from the fake embedder, and the fake Vectorize
+ * recounted against D1.
  */
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ok } from "../../src/contract/client.js";
 import type { FakeAiConfig, FakeAiStats } from "../../test/support/fake-ai-types.js";
+import type { FakeVectorizeSnapshot } from "../../test/support/fake-vectorize-types.js";
 import { bulkCreate } from "../lib/bulk.js";
 import { BenchClient, setWorker, waitForDrain } from "../lib/client.js";
-import { makeEntry } from "../lib/corpus.js";
+import { makeEntry, revise } from "../lib/corpus.js";
 import { launchScale, type ScaleSystem } from "./launch.js";
 import { type Recount, recount } from "./recount.js";
+import { recountVectors, type VectorRecount } from "./recount-vectors.js";
 import { measureVectorSearch, type SearchLatency } from "./search-hook.js";
 
 /** Texts per Workers AI call in every configuration (its maximum is 100). */
@@ -43,6 +47,10 @@ export interface DrainConfig {
   requestsPerMinute?: number;
   /** Measure search through the VectorStore port after the drain (see search-hook.ts). */
   search?: boolean;
+  /** Milliseconds the fake Vectorize takes to apply a mutation (default 0: at once). */
+  vectorizeDelayMs?: number;
+  /** After the drain, edit this many entries and delete as many, then drain again. */
+  churn?: number;
 }
 
 /** The fake embedder's record, summed over the system's lives. */
@@ -65,6 +73,8 @@ export interface DrainRun {
   /** Calls the fake served per second over the drain. */
   callsPerSecond: number;
   books: Recount;
+  /** The fake Vectorize recounted against D1. */
+  vectors: VectorRecount;
   /** Bytes of the D1 database files after the drain (entries, FTS, queue, passages, vectors). */
   d1Bytes: number;
   embedder: EmbedderRecord;
@@ -110,6 +120,33 @@ const EMPTY: EmbedderRecord = {
   maxInFlight: 0,
 };
 
+/**
+ * Edits the first `count` entries of the first KBs and deletes the `count` after them, then
+ * drains again: the index must lose the deleted entries' vectors and replace the edited ones'.
+ */
+async function churn(
+  api: BenchClient,
+  count: number,
+  perKb: number,
+  log: (line: string) => void,
+): Promise<void> {
+  for (let i = 0; i < 2 * count; i++) {
+    const kb = `kb-${Math.floor(i / perKb)}`;
+    const id = `e${i}`;
+    const param = { id };
+    if (i < count) {
+      const body = revise(makeEntry(7, i, BODY_WORDS), 7, 1, BODY_WORDS).body;
+      await ok(
+        api.http.api.entries[":id"].$patch({ param, query: { kb }, header: {}, json: { body } }),
+      );
+    } else {
+      await ok(api.http.api.entries[":id"].$delete({ param, query: { kb }, header: {} }));
+    }
+  }
+  log(`churn: ${count} entries edited, ${count} deleted; draining again`);
+  await waitForDrain(api, { timeoutMs: 600_000, pollMs: 250 });
+}
+
 /** Runs one configuration on a fresh state directory. */
 export async function runDrainConfig(
   scriptPath: string,
@@ -128,7 +165,14 @@ export async function runDrainConfig(
       ? {}
       : { EMBED_REQUESTS_PER_MINUTE: String(config.requestsPerMinute) }),
   };
-  const start = () => launchScale({ scriptPath, stateDir, vars, fake: config.fake });
+  const start = () =>
+    launchScale({
+      scriptPath,
+      stateDir,
+      vars,
+      fake: config.fake,
+      vectorizeDelayMs: config.vectorizeDelayMs ?? 0,
+    });
   let system: ScaleSystem = await start();
   let record = EMPTY;
   try {
@@ -152,9 +196,16 @@ export async function runDrainConfig(
       await sleep(config.crashAfterMs - (config.storm?.afterMs ?? 0));
       record = add(record, await system.fake.stats());
       const before = await recount(system.db);
+      // Vectorize outlives the worker: what it received before the crash is in the next life.
+      await system.vectors.freeze();
+      // A copy in Node: what an RPC answer holds dies with the runtime that sent it.
+      const index = JSON.parse(
+        JSON.stringify(await system.vectors.snapshot()),
+      ) as FakeVectorizeSnapshot;
       await system.stop();
       log(`${config.name}: crashed with ${before.processing} rows claimed, ${before.done} done`);
       system = await start();
+      await system.vectors.restore(index);
       api = new BenchClient(system.url);
       // Nothing told the workers about the rows they held. Deployed, the cron's next tick kicks
       // them; here `index embed --background` does at once (it queues nothing new and kicks
@@ -163,16 +214,21 @@ export async function runDrainConfig(
     }
     const drained = await waitForDrain(api, { timeoutMs: 600_000, pollMs: 250 });
     const seconds = (drained.at - t0) / 1000;
+    // Throughput is the drain's: the passages it committed, before any churn.
+    const drainedPassages = (await recount(system.db)).passages;
+    if (config.churn) await churn(api, config.churn, perKb, log);
     record = add(record, await system.fake.stats());
     const books = await recount(system.db);
+    const vectors = await recountVectors(system.db, await system.vectors.report());
     const search = config.search ? await measureVectorSearch(system) : undefined;
     await system.stop();
     return {
       config,
       seconds,
-      passagesPerSecond: books.passages / seconds,
+      passagesPerSecond: drainedPassages / seconds,
       callsPerSecond: record.served / seconds,
       books,
+      vectors,
       d1Bytes: await d1Bytes(stateDir),
       embedder: record,
       ...(search ? { search } : {}),

@@ -2,7 +2,8 @@
  * `npm run bench -- --scale`: the real worker code in workerd (Miniflare) against the fake
  * Workers AI binding, measuring drain throughput against rounds in flight (1, 2, 4, 8) and shard
  * count, a 429 storm, a chaos run (storm, failures, timeouts and a crash of the whole system,
- * recounted against D1), and the pipeline's own cost per passage with an instant embedder, from
+ * recounted against D1, the fake Vectorize recounted against D1 after every run), search latency
+ * through the VectorStore port, and the pipeline's own cost per passage with an instant embedder, from
  * which 1M passages are extrapolated (not run: see `extrapolate`). Writes
  * `bench/results/scale.json` and `scale.md`. A few minutes on 2 cores.
  */
@@ -62,6 +63,8 @@ function configs(): DrainConfig[] {
       storm: { afterMs: 1500, calls: 10, retryAfterS: 1 },
       crashAfterMs: 6000,
       search: true,
+      vectorizeDelayMs: 500,
+      churn: 50,
     },
     {
       name: "pipeline only (instant embedder)",
@@ -89,7 +92,8 @@ export async function runScaleBench(log: (line: string) => void, only?: string):
       log(
         `${config.name}: ${run.books.passages} passages in ${run.seconds.toFixed(1)} s = ` +
           `${run.passagesPerSecond.toFixed(1)}/s; ${run.embedder.rateLimited} × 429, ` +
-          `${run.books.extraAttempts} extra attempts, ${run.books.lostVectors} lost`,
+          `${run.books.extraAttempts} extra attempts, ${run.books.lostVectors} lost; fake Vectorize ` +
+          `${run.vectors.vectors} vectors, ${run.vectors.missing} missing, ${run.vectors.stale} stale`,
       );
       runs.push(run);
     }

@@ -4,7 +4,7 @@
  * SHA-256 in hex: exactly 64 bytes. The same passage always gets the same id, which makes every
  * upsert idempotent; the address travels in the vector's metadata.
  */
-import { sha256Hex } from "../passages/hash";
+import { sha256Hex } from "../passages/hash.js";
 
 /** The Vectorize id of the passage at `seq` of an entry's set of `model`. */
 export function passageId(

@@ -58,6 +58,8 @@ export class FakeVectorize {
   failNextMutations = 0;
   private readonly applied = new Map<string, Stored>();
   private readonly pending: Mutation[] = [];
+  /** Ids a mutation of this instance named (`restore` leaves them alone). */
+  private readonly touched = new Set<string>();
   private processedUpTo: string | null = null;
   private processedAt = 0;
   private mutations = 0;
@@ -102,6 +104,26 @@ export class FakeVectorize {
   /** Every applied vector (what queries see), for recounting against D1. */
   contents(): { id: string; metadata: Metadata }[] {
     return [...this.applied.values()].map((v) => ({ id: v.id, metadata: { ...v.metadata } }));
+  }
+
+  /** Every applied vector with its values: the index's durable state, for `restore`. */
+  snapshot(): VectorizeVector[] {
+    return [...this.applied.values()].map((v) => ({
+      id: v.id,
+      values: Array.from(v.values),
+      metadata: { ...v.metadata },
+    }));
+  }
+
+  /**
+   * Restores a `snapshot` taken from another instance (the service outlives a worker's crash):
+   * its vectors come back except those this instance's own mutations already named, which are
+   * newer.
+   */
+  restore(vectors: VectorizeVector[]): void {
+    for (const v of this.validate(vectors)) {
+      if (!this.touched.has(v.id)) this.applied.set(v.id, v);
+    }
   }
 
   async describe(): Promise<VectorizeIndexInfo> {
@@ -190,6 +212,8 @@ export class FakeVectorize {
       throw new Error("VECTOR_UPSERT_ERROR (code = 1000): an internal error occurred (injected)");
     }
     this.pending.push(mutation);
+    const ids = mutation.kind === "delete" ? mutation.ids : mutation.vectors.map((v) => v.id);
+    for (const id of ids) this.touched.add(id);
     if (this.autoApply) this.applyAll();
     return { mutationId: mutation.id };
   }
