@@ -31,7 +31,7 @@ const INSERT_PASSAGES = `
          '[]', 0, length(e.body), ?2 + (j.value ->> 3)
     FROM json_each(?3) AS j CROSS JOIN entries AS e ON e.kb_name = ?4 AND e.id = j.value ->> 0
    WHERE true
-  ON CONFLICT DO UPDATE SET model = excluded.model, hash = excluded.hash, end = excluded.end,
+  ON CONFLICT DO UPDATE SET hash = excluded.hash, end = excluded.end,
     embedded_at = excluded.embedded_at`;
 const INSERT = `
   INSERT INTO entry_embeddings
@@ -39,8 +39,8 @@ const INSERT = `
   SELECT e.kb_name, e.id, ?1, ?2, e.content_hash, ?3 + j.key, 0, ?6
     FROM json_each(?4) AS j CROSS JOIN entries AS e ON e.kb_name = ?5 AND e.id = j.value ->> 0
    WHERE true
-  ON CONFLICT (kb_name, entry_id) DO UPDATE SET
-    model = excluded.model, dims = excluded.dims, content_hash = excluded.content_hash,
+  ON CONFLICT (kb_name, entry_id, model) DO UPDATE SET
+    dims = excluded.dims, content_hash = excluded.content_hash,
     embedded_at = excluded.embedded_at, truncated = 0, passages = excluded.passages
   RETURNING entry_id`;
 
