@@ -1,11 +1,23 @@
 /** The pieces every route definition shares: JSON content of a schema, documented error answers. */
-import type { ZodType } from "zod";
+import { type ZodType, z } from "zod";
+import { kbNameSchema } from "../model/fields.js";
 import { errorBodySchema } from "../shared/schemas/error.js";
 
 /** `content` for a JSON request or response of `schema`. */
 export function json<T extends ZodType>(schema: T) {
   return { content: { "application/json": { schema } } } as const;
 }
+
+/** An optional JSON body of `schema` (none at all means `{}`). */
+export function optionalJson<T extends ZodType>(schema: T) {
+  return { ...json(schema), required: false as const };
+}
+
+/** A query that names at most one knowledge base. */
+export const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
+
+/** The body of a control that takes no options: if any, an empty object. */
+export const noOptions = z.strictObject({});
 
 /** A documented JSON response. */
 export function jsonResponse<T extends ZodType>(schema: T, description: string) {

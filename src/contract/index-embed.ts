@@ -10,9 +10,8 @@ import {
   retryResultSchema,
   workerAnswerSchema,
 } from "../shared/schemas/embed.js";
-import { errorResponses, json, jsonResponse } from "./content.js";
+import { errorResponses, jsonResponse, kbOnlyQuery, noOptions, optionalJson } from "./content.js";
 
-const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
 const embedBody = z.strictObject({
   kb: kbNameSchema.optional(),
   force: z.boolean().default(false),
@@ -29,13 +28,6 @@ const failedQuery = z.object({
   kb: kbNameSchema.optional(),
   limit: queryInt(1, 500).default(50),
 });
-/** Pause and resume take no options; a body, if any, must be an empty object. */
-const noOptions = z.strictObject({});
-
-/** An optional JSON body of `schema` (none at all means `{}`). */
-function optionalJson<T extends z.ZodType>(schema: T) {
-  return { ...json(schema), required: false as const };
-}
 
 export const status = createRoute({
   method: "get",

@@ -10,7 +10,14 @@ import {
   migrationStatusSchema,
   rollbackResultSchema,
 } from "../shared/schemas/migration.js";
-import { errorResponses, json, jsonResponse } from "./content.js";
+import {
+  errorResponses,
+  json,
+  jsonResponse,
+  kbOnlyQuery,
+  noOptions,
+  optionalJson,
+} from "./content.js";
 
 /** What `PYRITE_MODEL` takes, or a provider name (`hash`, `bundled`). */
 const modelName = z.string().trim().min(1).max(1000);
@@ -26,14 +33,6 @@ const migrateBody = z.strictObject({
   kb: kbNameSchema.optional().meta({ description: "Dry run only: estimate one KB" }),
 });
 const dropBody = z.strictObject({ model: modelName });
-const kbOnlyQuery = z.object({ kb: kbNameSchema.optional() });
-/** Rollback and adoption take no options; a body, if any, must be an empty object. */
-const noOptions = z.strictObject({});
-
-/** An optional JSON body of `schema` (none at all means `{}`). */
-function optionalJson<T extends z.ZodType>(schema: T) {
-  return { ...json(schema), required: false as const };
-}
 
 export const migration = createRoute({
   method: "get",
